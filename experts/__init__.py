@@ -1,0 +1,1 @@
+"""Expert pool, specialties, import, the verifiable draw and invitations (a built-in plugin)."""

@@ -1,0 +1,1 @@
+"""The sector plugins: tendering, procurement, land, equity."""

@@ -1,0 +1,161 @@
+"""Tendering (招标投标): open and invited tendering under the Bidding Law, with sealed bids."""
+from trading.hookspecs import hookimpl
+from trading.i18n import _
+from trading.methods import SEALED, SEALED_TIMELINE, MethodSpec, money_schema
+
+SECTOR = "tendering"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+# questions_until is optional: it defaults to bid_deadline
+REQUIRED_TIMELINE = ("docs_from", "docs_until", "bid_deadline")
+EVALUATIONS = ("lowest_price", "scoring")
+
+MIN_BIDS = 3  # TBL Art 28, Reg Art 44
+COMMITTEE_MIN = 5  # TBL Art 37
+PUBLICITY = (3, "days")  # Reg Art 54
+
+
+def _criteria_schema():
+    # "max" has no multipleOf 0.01: jsonschema checks it in floating point and
+    # refuses values such as 2.3 or 33.33; two decimals are checked with the rules.
+    return {
+        "type": "array",
+        "description": "Scoring criteria; their maxima add up to 100. Required when evaluation is scoring.",
+        "minItems": 1,
+        "maxItems": 50,
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "pattern": r"^[a-z0-9_]{1,32}$",
+                    "description": "Short code of the criterion, unique in the list.",
+                },
+                "name": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Name of the criterion."},
+                "max": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 100,
+                    "description": "Maximum score of the criterion, at most 2 decimal places.",
+                },
+                "kind": {
+                    "enum": ["technical", "business", "price"],
+                    "description": "technical and business criteria are scored by the members; price is computed.",
+                },
+            },
+            "required": ["code", "name", "max", "kind"],
+        },
+    }
+
+
+def _params(extra_properties, extra_required=()):
+    properties = {
+        "decrypt_minutes": {
+            "type": "integer",
+            "minimum": 5,
+            "maximum": 240,
+            "default": 30,
+            "description": "Length of the decryption window after the opening, in minutes.",
+        },
+        "evaluation": {
+            "enum": list(EVALUATIONS),
+            "default": "lowest_price",
+            "description": "Evaluation method: lowest_price (lowest evaluated bid price) or scoring (comprehensive scoring).",
+        },
+        "criteria": _criteria_schema(),
+        "price_formula": {
+            "enum": ["lowest", "deviation"],
+            "default": "lowest",
+            "description": (
+                "Price score formula under scoring: lowest (max x lowest price / price) "
+                "or deviation (from the discounted mean of the qualified prices)."
+            ),
+        },
+        "benchmark_discount": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 0.2,
+            "default": 0,
+            "description": "Deviation formula: fraction taken off the mean price to give the benchmark (0.02 means 2%).",
+        },
+        "points_above": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 10,
+            "description": "Deviation formula: points deducted per percentage point above the benchmark.",
+        },
+        "points_below": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 10,
+            "description": "Deviation formula: points deducted per percentage point below the benchmark.",
+        },
+    }
+    properties.update(extra_properties)
+    return {
+        "$schema": DIALECT,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+        "required": list(extra_required),
+        "allOf": [
+            {
+                "if": {"properties": {"evaluation": {"const": "scoring"}}, "required": ["evaluation"]},
+                "then": {"required": ["criteria"]},
+            },
+            {
+                "if": {"properties": {"price_formula": {"const": "deviation"}}, "required": ["price_formula"]},
+                "then": {"required": ["points_above", "points_below"]},
+            },
+        ],
+    }
+
+
+def _lot_fields():
+    return {
+        "properties": {
+            "budget": money_schema("Maximum bid limit of the lot; an opened price above it fails qualification."),
+            "deposit": money_schema("Bid bond, at most 2% of the budget."),
+        },
+        "required": ["budget"],
+    }
+
+
+def _spec(code, name, params):
+    return MethodSpec(
+        code=code,
+        sector=SECTOR,
+        name=name,
+        kind=SEALED,
+        timeline=SEALED_TIMELINE,
+        required_timeline=REQUIRED_TIMELINE,
+        params=params,
+        publicity=PUBLICITY,
+        min_bids=MIN_BIDS,
+        committee_min=COMMITTEE_MIN,
+        lot_fields=_lot_fields(),
+    )
+
+
+@hookimpl
+def ggzy_methods():
+    invitees = {
+        "type": "array",
+        "uniqueItems": True,
+        "items": {"type": "string", "minLength": 1},
+        "description": "Ids of the invited organisations; at least 3 are needed to publish.",
+    }
+    return [
+        _spec(
+            "tendering.open",
+            # TRANSLATORS: 公开招标
+            _("Open tendering"),
+            _params({}),
+        ),
+        _spec(
+            "tendering.invited",
+            # TRANSLATORS: 邀请招标
+            _("Invited tendering"),
+            _params({"invitees": invitees}, ["invitees"]),
+        ),
+    ]

@@ -1,0 +1,12 @@
+"""The Pyramid core of ggzy, the public resource trading platform (公共资源交易平台)."""
+from .config import configure
+
+
+def main(global_config, **settings):
+    """The paste app factory: returns the WSGI application."""
+    config = configure(settings)
+    app = config.make_wsgi_app()
+    scheduler = config.registry.get("scheduler")
+    if scheduler is not None:
+        scheduler.start()
+    return app

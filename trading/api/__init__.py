@@ -1,0 +1,204 @@
+"""The JSON API: the view decorator, input checking before permission, and the shared view helpers."""
+import json
+import math
+from decimal import Decimal
+
+import jsonschema
+from pyramid.view import view_config
+from pyramid.viewderivers import INGRESS
+
+from ..errors import AuthRequired, RequestInvalid, field_error
+from ..i18n import _
+from ..security import Permission, roles_for
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def api_view(route_name, method, permission, *, body=None, query=None, status=200, summary="", responses=None, **kw):
+    """Register a JSON API view; ``body`` is the JSON Schema of its request body, checked before permission."""
+    if permission is None:
+        raise ValueError(f"{route_name} {method}: every view names its permission")
+    return view_config(
+        route_name=route_name,
+        request_method=method,
+        permission=str(permission),
+        renderer="json",
+        api_doc={
+            "body": body,
+            "query": query or {},
+            "status": status,
+            "summary": summary,
+            "responses": responses or {},
+            "permission": str(permission),
+        },
+        **kw,
+    )
+
+
+def api_input(view, info):
+    """Authentication (401), then the request's shape (400), before Pyramid checks the permission (403)."""
+    doc = info.options.get("api_doc")
+    if doc is None:
+        return view
+    needs_user = roles_for(doc["permission"]) is not None
+    body_schema = doc["body"]
+    query_schema = doc["query"]
+    status = doc["status"]
+    validator = jsonschema.Draft202012Validator(body_schema) if body_schema and body_schema.get("type") == "object" else None
+
+    def wrapper(context, request):
+        if request.environ.get("ggzy.bad_credentials") is None:
+            request.user  # noqa: B018 - resolves the credentials now, so a bad token is known
+        if request.environ.get("ggzy.bad_credentials"):
+            raise AuthRequired(message=_("The token is unknown, expired or revoked."))
+        if needs_user and request.user is None:
+            raise AuthRequired()
+        if query_schema:
+            request.query_input = parse_query(request, query_schema)
+        if validator is not None:
+            request.json_input = parse_json(request, validator)
+        if status != 200:
+            request.response.status_int = status
+        return view(context, request)
+
+    return wrapper
+
+
+api_input.options = ("api_doc",)
+
+
+def _reject_constant(value):
+    raise ValueError(f"{value} is not a JSON number")
+
+
+def parse_json(request, validator):
+    if request.content_type.startswith("multipart/"):
+        raise RequestInvalid(message=_("The body must be JSON (Content-Type: application/json)."))
+    try:
+        text = request.body.decode("utf-8")
+        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant) if text.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        raise RequestInvalid(message=_("The body is not valid JSON.")) from None
+    if data is None:
+        data = {}
+    errors = sorted(validator.iter_errors(_for_schema(data)), key=lambda e: list(e.path))
+    if errors:
+        raise RequestInvalid(details=[_detail(e) for e in errors])
+    return data
+
+
+def _for_schema(value):
+    """A copy for validation only: the service keeps the exact Decimals."""
+    if isinstance(value, dict):
+        return {k: _for_schema(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_for_schema(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _path(error):
+    parts = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        parts.append(missing)
+    if error.validator == "additionalProperties":
+        extra = error.message.split("'")[1] if "'" in error.message else ""
+        parts.append(extra)
+    field = ""
+    for part in parts:
+        field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
+    return field or "body"
+
+
+def _detail(error):
+    v = error.validator
+    value = error.validator_value
+    if v == "required":
+        message = _("This field is required.")
+    elif v == "type":
+        kinds = value if isinstance(value, list) else [value]
+        message = _("Must be of type ${kind}.", mapping={"kind": " or ".join(kinds)})
+    elif v == "enum":
+        message = _("Must be one of: ${values}.", mapping={"values": ", ".join(map(str, value))})
+    elif v == "const":
+        message = _("Must be ${value}.", mapping={"value": value})
+    elif v in ("minLength",):
+        message = _("Must be at least ${n} characters long.", mapping={"n": value}) if value > 1 else _("Must not be empty.")
+    elif v == "maxLength":
+        message = _("Must be at most ${n} characters long.", mapping={"n": value})
+    elif v == "pattern":
+        message = _("Has the wrong format.")
+    elif v == "format":
+        message = _("Has the wrong format (${format}).", mapping={"format": value})
+    elif v in ("minimum", "exclusiveMinimum"):
+        message = _("Must be at least ${n}.", mapping={"n": value}) if v == "minimum" else _("Must be more than ${n}.", mapping={"n": value})
+    elif v in ("maximum", "exclusiveMaximum"):
+        message = _("Must be at most ${n}.", mapping={"n": value}) if v == "maximum" else _("Must be less than ${n}.", mapping={"n": value})
+    elif v == "multipleOf":
+        message = _("Must be a multiple of ${n}.", mapping={"n": value})
+    elif v == "minItems":
+        message = _("Needs at least ${n} item(s).", mapping={"n": value})
+    elif v == "maxItems":
+        message = _("Takes at most ${n} item(s).", mapping={"n": value})
+    elif v == "uniqueItems":
+        message = _("Items must not repeat.")
+    elif v == "additionalProperties":
+        message = _("This field is not known.")
+    else:
+        message = _("Is not valid.")
+    return field_error(_path(error), message)
+
+
+def parse_query(request, spec):
+    """Query parameters by a simple spec: name -> ("string"|"integer"|"instant"|"enum", extra)."""
+    from ..timeutil import parse_instant
+
+    values = {}
+    details = []
+    for name, kind in spec.items():
+        raw = request.GET.get(name)
+        if raw is None or raw == "":
+            continue
+        if isinstance(kind, (list, tuple)):
+            if raw not in kind:
+                details.append(field_error(name, _("Must be one of: ${values}.", mapping={"values": ", ".join(kind)})))
+                continue
+            values[name] = raw
+        elif kind == "integer":
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                details.append(field_error(name, _("Must be of type ${kind}.", mapping={"kind": "integer"})))
+        elif kind == "instant":
+            try:
+                values[name] = parse_instant(raw)
+            except ValueError:
+                details.append(field_error(name, _("Must be an RFC 3339 instant with an offset.")))
+        else:
+            if len(raw) > 500:
+                details.append(field_error(name, _("Must be at most ${n} characters long.", mapping={"n": 500})))
+                continue
+            values[name] = raw
+    if details:
+        raise RequestInvalid(details=details)
+    return values
+
+
+LIST_QUERY = {"limit": "integer", "cursor": "string"}
+
+
+def page_limit(request):
+    limit = request.query_input.get("limit", DEFAULT_LIMIT) if hasattr(request, "query_input") else DEFAULT_LIMIT
+    if limit < 1 or limit > MAX_LIMIT:
+        raise RequestInvalid(details=[field_error("limit", _("Must be between 1 and ${max}.", mapping={"max": MAX_LIMIT}))])
+    return limit
+
+
+def includeme(config):
+    config.add_view_deriver(api_input, under=INGRESS, over="secured_view")
+    config.scan(".", ignore=".testing")
+    if config.get_settings()["ggzy.clock"] == "manual":
+        config.scan(".testing")

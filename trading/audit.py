@@ -1,0 +1,151 @@
+"""The hash-chained audit trail: append in the caller's transaction, recompute to verify."""
+import hashlib
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from .models import AuditEvent, AuditHead
+from .models.audit import GENESIS_HASH
+
+HEAD_ID = 1
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_at(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def canonical_json(value):
+    """Keys sorted, no spaces, non-ASCII kept as UTF-8: the platform's one canonical JSON."""
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def format_at(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _id(value):
+    return None if value is None else str(value)
+
+
+def canonical_event(seq, at, actor_id, ip, action, object_type, object_id, project_id, data_text):
+    """The hashed text of one event; ``data_text`` is the stored canonical JSON of its data."""
+    # data_text is already canonical, so splicing it in equals canonical_json of the whole object
+    head = canonical_json({
+        "action": action,
+        "actor_id": _id(actor_id),
+        "at": format_at(at) if isinstance(at, datetime) else at,
+        "data": None,
+        "ip": ip,
+        "object_id": _id(object_id),
+        "object_type": object_type,
+        "project_id": _id(project_id),
+        "seq": seq,
+    })
+    return head.replace('"data":null', '"data":' + data_text, 1)
+
+
+def chain_hash(prev_hash, canonical):
+    return sha256_hex(prev_hash + canonical)
+
+
+def lock_head(dbsession):
+    """The chain head, locked until the transaction ends: writers chain in commit order."""
+    return dbsession.execute(
+        select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def head_hash(dbsession):
+    return lock_head(dbsession).hash
+
+
+def record(request, action, obj=None, data=None, *, object_type=None, object_id=None, project_id=None,
+           actor=None, actor_id=None, ip=None, system=False):
+    """Append one event to the chain in the caller's transaction and let plugins react to it.
+
+    ``obj`` names the object (its ``__audit_type__`` or table, its id and its
+    project); the actor is the request's user unless given; ``system=True``
+    records the clock or the scheduler as the actor.
+    """
+    dbsession = request.dbsession
+    if obj is not None:
+        object_type = object_type or getattr(obj, "__audit_type__", None) or obj.__tablename__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        if project_id is None:
+            project_id = getattr(obj, "project_id", None)
+    if not system:
+        if actor is None and actor_id is None:
+            actor = getattr(request, "user", None)
+        if actor_id is None and actor is not None:
+            actor_id = actor.id
+        if ip is None:
+            ip = getattr(request, "client_addr", None)
+    data_text = canonical_json(data or {})
+    head = lock_head(dbsession)
+    seq = head.seq + 1
+    at = request.clock.now()
+    canonical = canonical_event(seq, at, actor_id, ip, action, object_type, object_id, project_id, data_text)
+    digest = chain_hash(head.hash, canonical)
+    event = AuditEvent(
+        seq=seq, at=at, actor_id=_id(actor_id), ip=ip, action=action, object_type=object_type,
+        object_id=_id(object_id), project_id=_id(project_id), data=data_text, prev_hash=head.hash, hash=digest,
+    )
+    dbsession.add(event)
+    head.seq, head.hash = seq, digest
+    dbsession.flush()
+    request.registry["plugin_manager"].hook.ggzy_after_event(event=event, request=request)
+    return event
+
+
+class VerifyResult(dict):
+    @property
+    def ok(self):
+        return self["ok"]
+
+
+def verify(connection, batch=20000):
+    """Recompute the whole chain; report the first event whose link or hash does not hold."""
+    columns = (
+        AuditEvent.seq, AuditEvent.at, AuditEvent.actor_id, AuditEvent.ip, AuditEvent.action,
+        AuditEvent.object_type, AuditEvent.object_id, AuditEvent.project_id, AuditEvent.data,
+        AuditEvent.prev_hash, AuditEvent.hash,
+    )
+    expected_seq = 1
+    prev = GENESIS_HASH
+    checked = 0
+    first_bad = None
+    result = connection.execution_options(stream_results=True, yield_per=batch).execute(
+        select(*columns).order_by(AuditEvent.seq)
+    )
+    sha256 = hashlib.sha256
+    for seq, at, actor_id, ip, action, object_type, object_id, project_id, data, prev_hash, digest in result:
+        checked += 1
+        if first_bad is None:
+            canonical = canonical_event(seq, at, actor_id, ip, action, object_type, object_id, project_id, data)
+            if seq != expected_seq or prev_hash != prev or sha256((prev + canonical).encode("utf-8")).hexdigest() != digest:
+                first_bad = seq if seq == expected_seq else expected_seq
+        prev = digest
+        expected_seq = seq + 1
+    head = connection.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).one_or_none()
+    last_seq = expected_seq - 1
+    if first_bad is None and head is not None and (head.seq != last_seq or head.hash != (prev if checked else GENESIS_HASH)):
+        # events cut off the end of the chain: the head still remembers them
+        first_bad = min(head.seq, last_seq + 1)
+    return VerifyResult(ok=first_bad is None, checked=checked, first_bad_seq=first_bad,
+                        head=prev if checked else GENESIS_HASH)

@@ -1,0 +1,182 @@
+"""The `ggzy` command: initdb, create-user, demo, sweep, scheduler, audit-verify."""
+import argparse
+import json
+import logging
+import signal
+import sys
+
+from pyramid.paster import get_appsettings, setup_logging
+from pyramid.scripting import prepare
+
+from . import audit
+from .config import configure
+from .errors import DomainError
+from .models.accounts import ROLES
+from .settings import SettingsError
+
+log = logging.getLogger("ggzy")
+
+
+def load(ini, scheduler="off"):
+    """The configured registry and a request for scripts, with no scheduler started."""
+    setup_logging(ini)
+    settings = dict(get_appsettings(ini, name="main"))
+    settings["ggzy.scheduler"] = "off" if scheduler == "off" else settings.get("ggzy.scheduler", "inprocess")
+    config = configure(settings)
+    env = prepare(registry=config.registry)
+    return config.registry, env
+
+
+def _message(env, error):
+    message = error.message
+    return env["request"].localizer.translate(message) if hasattr(message, "domain") else str(message)
+
+
+def cmd_initdb(args):
+    from . import reference
+    from .migrate import upgrade
+
+    registry, env = load(args.ini)
+    try:
+        upgrade(registry["dbengine"])
+        request = env["request"]
+        with request.tm:
+            loaded = reference.load_all(request)
+        print(f"schema at head; reference data: {loaded}")
+    finally:
+        env["closer"]()
+    return 0
+
+
+def cmd_create_user(args):
+    from .services import accounts
+
+    password = sys.stdin.readline().rstrip("\r\n") if args.password_stdin else None
+    if not password:
+        print("ggzy create-user: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    registry, env = load(args.ini)
+    request = env["request"]
+    try:
+        with request.tm:
+            user = accounts.create_user(request, username=args.username, password=password, role=args.role,
+                                        org_id=args.org, display_name=args.display_name)
+            user_id = user.id
+    except DomainError as error:
+        print(f"ggzy create-user: {error.code}: {_message(env, error)}", file=sys.stderr)
+        for detail in error.details:
+            print(f"  {detail.get('rule') or detail.get('field')}: {env['request'].localizer.translate(detail['message'])}", file=sys.stderr)
+        return 1
+    finally:
+        env["closer"]()
+    print(json.dumps({"id": user_id, "username": args.username, "role": args.role, "org_id": args.org}))
+    return 0
+
+
+def cmd_demo(args):
+    from . import demo
+
+    registry, env = load(args.ini)
+    request = env["request"]
+    try:
+        with request.tm:
+            logins = demo.load(request)
+    finally:
+        env["closer"]()
+    print("Demo logins (username / password):")
+    for role, username, password in logins:
+        print(f"  {role:<10} {username:<16} {password}")
+    return 0
+
+
+def cmd_sweep(args):
+    from .scheduler import sweep
+
+    registry, env = load(args.ini)
+    try:
+        applied = sweep(registry)
+    finally:
+        env["closer"]()
+    for item in applied:
+        print(json.dumps(item, ensure_ascii=False))
+    print(f"{len(applied)} transition(s) applied")
+    return 0
+
+
+def cmd_scheduler(args):
+    from .scheduler import Scheduler
+
+    registry, env = load(args.ini)
+    scheduler = Scheduler(registry, blocking=True)
+
+    def stop(signum, frame):
+        scheduler.shutdown()
+
+    signal.signal(signal.SIGTERM, stop)
+    log.info("scheduler running (interval %ss)", registry.settings["ggzy.sweep_interval_seconds"])
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        env["closer"]()
+    return 0
+
+
+def cmd_audit_verify(args):
+    registry, env = load(args.ini)
+    try:
+        with registry["dbengine"].connect() as connection:
+            result = audit.verify(connection)
+    finally:
+        env["closer"]()
+    print(json.dumps(dict(result)))
+    return 0 if result.ok else 1
+
+
+def parser():
+    top = argparse.ArgumentParser(prog="ggzy", description="ggzy public resource trading platform")
+    commands = top.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("initdb", help="create or upgrade the schema and load reference data")
+    p.add_argument("ini")
+    p.set_defaults(run=cmd_initdb)
+
+    p = commands.add_parser("create-user", help="create a user")
+    p.add_argument("ini")
+    p.add_argument("--username", required=True)
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.add_argument("--org", default=None, help="organisation id")
+    p.add_argument("--display-name", default=None)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(run=cmd_create_user)
+
+    p = commands.add_parser("demo", help="load demo data and print the demo logins")
+    p.add_argument("ini")
+    p.set_defaults(run=cmd_demo)
+
+    p = commands.add_parser("sweep", help="apply every due transition once and exit")
+    p.add_argument("ini")
+    p.set_defaults(run=cmd_sweep)
+
+    p = commands.add_parser("scheduler", help="run the scheduler as its own process")
+    p.add_argument("ini")
+    p.set_defaults(run=cmd_scheduler)
+
+    p = commands.add_parser("audit-verify", help="recompute the audit chain; exit status 1 if broken")
+    p.add_argument("ini")
+    p.set_defaults(run=cmd_audit_verify)
+    return top
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except SettingsError as error:
+        print(f"ggzy: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Wires the application: the core in a fixed order, commit, then the built-in and sector plugins."""
+import logging
+
+from pyramid.config import Configurator
+
+from . import methods, plugins, settings as settings_module
+
+log = logging.getLogger(__name__)
+
+
+def configure(settings=None, extra_plugins=()):
+    checked = settings_module.read(settings or {})
+    checked.setdefault("jinja2.i18n.domain", "ggzy")
+    checked.setdefault("jinja2.directories", "trading:templates")
+    checked.setdefault("jinja2.filters", "money = trading.i18n.money\nlocal = trading.i18n.local_text")
+    checked.setdefault("jinja2.autoescape", "true")
+    config = Configurator(settings=checked)
+    config.registry["plugin_manager"] = pm = plugins.make_plugin_manager(extra_plugins)
+    config.registry["methods"] = methods.build_registry(pm)
+
+    # the core, in order
+    config.include("pyramid_jinja2")
+    config.add_translation_dirs("trading:locale")
+    config.set_locale_negotiator("trading.i18n.negotiate_locale")
+    config.include(".clock")
+    config.include(".models")
+    config.include(".security")
+    config.include(".routes")
+    config.include(".api")
+    config.include(".pages")
+    config.add_static_view("static", "trading:static", cache_max_age=3600)
+    config.commit()
+
+    # built-in and sector plugins add their own routes and views
+    pm.hook.ggzy_includeme(config=config)
+    config.commit()
+
+    if checked["ggzy.scheduler"] == "inprocess" and not checked.get("ggzy.testing"):
+        from .scheduler import Scheduler
+
+        config.registry["scheduler"] = Scheduler(config.registry)
+    return config

@@ -1,0 +1,91 @@
+"""The plugin contract: every hook a ggzy plugin may implement, with who calls it and when."""
+import pluggy
+
+hookspec = pluggy.HookspecMarker("ggzy")
+hookimpl = pluggy.HookimplMarker("ggzy")
+
+
+@hookspec
+def ggzy_methods():
+    """Return the trading methods this plugin provides, as a list of ``trading.methods.MethodSpec``.
+
+    Called once when the application starts, to build the method registry
+    behind ``GET /api/v1/methods``, project creation and every rule check.
+    A method code (``tendering.open``) may be provided by one plugin only.
+    """
+
+
+@hookspec
+def ggzy_check_rules(project, now):
+    """Return the ``RuleViolation``s (and ``RuleWarning``s) of ``project`` at the instant ``now``.
+
+    Called by the project service when a project is published (``now`` is the
+    announcement time) and when an amendment is issued. Each plugin checks
+    only projects whose method it provides, returning an empty list otherwise.
+    """
+
+
+@hookspec(firstresult=True)
+def ggzy_rank(lot, bids, scores):
+    """Return the ranking of a sealed lot after evaluation, or None if the lot's method is not yours.
+
+    Called by the evaluation service when the officer finalises. ``bids`` are the
+    lot's opened bids with their qualification, ``scores`` the members' mean
+    score per bid and criterion. The first plugin answering wins.
+    """
+
+
+@hookspec(firstresult=True)
+def ggzy_auction_policy(lot):
+    """Return how an auction lot moves between phases and decides its result, or None if not yours.
+
+    Called by the auction engine for every phase change and every bid on an
+    auction lot; the policy says which bids are acceptable and who wins.
+    """
+
+
+@hookspec(firstresult=True)
+def ggzy_committee(lot):
+    """Return the confirmed evaluation committee members of a sealed lot.
+
+    Called by the evaluation service when an evaluation starts, to know whether
+    the committee is complete and who may score. Implemented by ``experts``.
+    """
+
+
+@hookspec
+def ggzy_after_event(event, request):
+    """React to an audit event; called for every event right after it is written, in the same transaction.
+
+    ``event`` is the ``AuditEvent`` row, ``request`` the request (or script
+    request) whose transaction wrote it. Implemented by ``monitoring`` to raise
+    alerts; an implementation must not commit, and whatever it writes shares
+    the event's fate.
+    """
+
+
+@hookspec
+def ggzy_alert_rules():
+    """Return the alert rules this plugin contributes (each with a code, a severity and a check).
+
+    Called once at start by the monitoring engine to build its rule table.
+    """
+
+
+@hookspec
+def ggzy_deadline_handlers():
+    """Return a mapping of deadline name to handler for the transitions this plugin applies.
+
+    Called once at start. The due sweep takes each due row of the deadline
+    table and calls ``handler(deadline, request)`` inside that row's own
+    transaction; the handler returns a short text saying what it did.
+    """
+
+
+@hookspec
+def ggzy_includeme(config):
+    """Add this plugin's own routes, views, templates and translations to the Pyramid configuration.
+
+    Called once while the application is configured, after the core has been
+    set up and committed.
+    """

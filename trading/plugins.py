@@ -1,0 +1,26 @@
+"""Builds the plugin manager: the built-in plugins first, then the sector plugins' entry points."""
+import importlib
+
+import pluggy
+
+from . import hookspecs
+
+# built-in capabilities register like the sectors, so the core never imports them
+DEFAULT_PLUGINS = ("experts", "monitoring")
+ENTRY_POINT_GROUP = "ggzy.plugins"
+
+
+def make_plugin_manager(extra=()):
+    pm = pluggy.PluginManager("ggzy")
+    pm.add_hookspecs(hookspecs)
+    for name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+def get_plugin_manager(registry):
+    return registry["plugin_manager"]

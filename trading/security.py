@@ -1,0 +1,271 @@
+"""Passwords (argon2id), bearer tokens, browser sessions with CSRF, permissions and the security policy."""
+import enum
+import hashlib
+import ipaddress
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pyramid.security import Allowed, Denied
+from pyramid.session import SignedCookieSessionFactory
+from sqlalchemy import select
+
+from .models import AuthToken, User
+
+
+class Permission(enum.StrEnum):
+    """Every permission a view can name; ROLE_PERMISSIONS says which roles hold it."""
+
+    PUBLIC = "public"
+    AUTHENTICATED = "authenticated"
+    USERS_MANAGE = "users.manage"
+    ORGANIZATIONS_CREATE = "organizations.create"
+    ORGANIZATIONS_READ = "organizations.read"
+    PROJECTS_MANAGE = "projects.manage"
+    PROJECTS_SUPERVISE = "projects.supervise"
+    BIDS_SUBMIT = "bids.submit"
+    EXPERTS_MANAGE = "experts.manage"
+    EXPERTS_READ = "experts.read"
+    DRAWS_MANAGE = "draws.manage"
+    DRAWS_READ = "draws.read"
+    INVITATIONS_ANSWER = "invitations.answer"
+    EVALUATION_SCORE = "evaluation.score"
+    AUDIT_READ = "audit.read"
+    ALERTS_MANAGE = "alerts.manage"
+    MONITORING_READ = "monitoring.read"
+    POLICIES_MANAGE = "policies.manage"
+    CALENDAR_MANAGE = "calendar.manage"
+    CLOCK_SET = "clock.set"
+
+
+ROLE_PERMISSIONS = {
+    Permission.USERS_MANAGE: {"admin"},
+    Permission.ORGANIZATIONS_CREATE: {"admin", "officer"},
+    Permission.ORGANIZATIONS_READ: {"admin", "officer", "inspector"},
+    Permission.PROJECTS_MANAGE: {"officer"},
+    Permission.PROJECTS_SUPERVISE: {"officer", "inspector", "admin"},
+    Permission.BIDS_SUBMIT: {"bidder"},
+    Permission.EXPERTS_MANAGE: {"admin"},
+    Permission.EXPERTS_READ: {"admin", "inspector"},
+    Permission.DRAWS_MANAGE: {"officer"},
+    Permission.DRAWS_READ: {"officer", "inspector", "admin"},
+    Permission.INVITATIONS_ANSWER: {"expert"},
+    Permission.EVALUATION_SCORE: {"expert"},
+    Permission.AUDIT_READ: {"inspector", "admin"},
+    Permission.ALERTS_MANAGE: {"inspector"},
+    Permission.MONITORING_READ: {"inspector"},
+    Permission.POLICIES_MANAGE: {"admin"},
+    Permission.CALENDAR_MANAGE: {"admin"},
+    Permission.CLOCK_SET: {"admin"},
+}
+
+
+def roles_for(permission):
+    """The roles holding a permission; None means anyone, including anonymous callers."""
+    if permission in (Permission.PUBLIC, None):
+        return None
+    if permission == Permission.AUTHENTICATED:
+        return {"admin", "officer", "bidder", "expert", "inspector"}
+    return ROLE_PERMISSIONS[Permission(permission)]
+
+
+# --- passwords -------------------------------------------------------------------------------
+
+
+class Passwords:
+    """argon2id hashing with the cost from settings; verify() says whether to rehash."""
+
+    def __init__(self, time_cost, memory_kib, parallelism):
+        self.hasher = PasswordHasher(
+            time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=Type.ID
+        )
+        # checked against unknown usernames so that a miss costs as long as a hit
+        self._dummy = self.hasher.hash(secrets.token_hex(16))
+
+    @classmethod
+    def from_settings(cls, settings):
+        return cls(
+            settings["ggzy.password_time_cost"],
+            settings["ggzy.password_memory_kib"],
+            settings["ggzy.password_parallelism"],
+        )
+
+    def hash(self, password):
+        return self.hasher.hash(password)
+
+    def verify(self, password_hash, password):
+        """Return (ok, needs_rehash)."""
+        try:
+            self.hasher.verify(password_hash or self._dummy, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False, False
+        if not password_hash:
+            return False, False
+        return True, self.hasher.check_needs_rehash(password_hash)
+
+    def waste_time(self, password):
+        self.verify(None, password)
+
+
+def get_passwords(registry):
+    return registry["passwords"]
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+def token_digest(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(dbsession, user, now, hours):
+    """A random bearer token; the database keeps only its digest."""
+    token = secrets.token_urlsafe(32)
+    dbsession.add(AuthToken(user=user, token_hash=token_digest(token), created_at=now, expires_at=now + timedelta(hours=hours)))
+    return token
+
+
+def _bearer(request):
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return ""
+    return value.strip()
+
+
+def find_token(request):
+    token = _bearer(request)
+    if token is None:
+        return None
+    if not token or len(token) > 200:
+        return False
+    row = request.dbsession.execute(
+        select(AuthToken).where(AuthToken.token_hash == token_digest(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= request.clock.now() or not row.user.active:
+        return False
+    return row
+
+
+# --- client address --------------------------------------------------------------------------
+
+
+def client_addr(request):
+    """REMOTE_ADDR, or behind a trusted proxy the right-most X-Forwarded-For entry that is not one."""
+    remote = request.environ.get("REMOTE_ADDR") or None
+    trusted = request.registry.settings["ggzy.trusted_proxies"]
+    if not remote or not trusted or not _in(remote, trusted):
+        return remote
+    forwarded = request.headers.get("X-Forwarded-For")
+    if not forwarded:
+        return remote
+    for part in reversed([p.strip() for p in forwarded.split(",") if p.strip()]):
+        try:
+            address = ipaddress.ip_address(part)
+        except ValueError:
+            return remote
+        if not _in(str(address), trusted):
+            return str(address)
+    return remote
+
+
+def _in(address, networks):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+# --- the policy ------------------------------------------------------------------------------
+
+
+class SecurityPolicy:
+    """A bearer token (API clients) or the session (browser pages) names the user; roles grant permissions."""
+
+    def identity(self, request):
+        return request.user
+
+    def authenticated_userid(self, request):
+        user = request.user
+        return user.id if user is not None else None
+
+    def permits(self, request, context, permission):
+        roles = roles_for(permission)
+        if roles is None:
+            return Allowed("public")
+        user = request.user
+        if user is None:
+            return Denied("not authenticated")
+        if user.role in roles:
+            return Allowed(f"role {user.role}")
+        return Denied(f"role {user.role} lacks {permission}")
+
+    def remember(self, request, userid, **kw):
+        request.session.invalidate()  # a new session id at login
+        request.session["user_id"] = userid
+        request.session["logged_in_at"] = request.clock.now().timestamp()
+        request.session.new_csrf_token()
+        return []
+
+    def forget(self, request, **kw):
+        request.session.invalidate()
+        return []
+
+
+def _current_user(request):
+    token = find_token(request)
+    if token is False:
+        request.environ["ggzy.bad_credentials"] = True
+        return None
+    if token is not None:
+        request.environ["ggzy.token"] = token
+        return token.user
+    user_id = request.session.get("user_id") if _has_session_cookie(request) else None
+    if user_id:
+        user = request.dbsession.get(User, user_id)
+        if user is not None and user.active:
+            changed = user.password_changed_at
+            logged_in = request.session.get("logged_in_at")
+            if changed is None or (logged_in and logged_in >= changed.timestamp()):
+                return user
+    return None
+
+
+def _has_session_cookie(request):
+    return SESSION_COOKIE in request.cookies
+
+
+SESSION_COOKIE = "ggzy_session"
+
+
+def _check_csrf(request):
+    """Pages and session-authenticated calls need the CSRF token; bearer-token calls do not."""
+    if _bearer(request) is not None:
+        return False
+    if request.path.startswith("/api/"):
+        return _has_session_cookie(request)
+    return True
+
+
+def includeme(config):
+    settings = config.get_settings()
+    config.registry["passwords"] = Passwords.from_settings(settings)
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            settings["ggzy.session_secret"],
+            cookie_name=SESSION_COOKIE,
+            httponly=True,
+            samesite="Lax",
+            secure=settings["ggzy.secure_cookies"],
+            timeout=12 * 3600,
+            reissue_time=600,
+        )
+    )
+    config.set_default_csrf_options(require_csrf=True, header="X-CSRF-Token", callback=_check_csrf)
+    config.set_security_policy(SecurityPolicy())
+    config.add_request_method(_current_user, "user", reify=True)
+    config.add_request_method(client_addr, "client_addr", reify=True)

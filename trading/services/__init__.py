@@ -1,0 +1,1 @@
+"""Domain services: the logic views and scripts call; they raise trading.errors, never HTTP."""
