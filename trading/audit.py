@@ -130,18 +130,25 @@ def verify(connection, batch=20000):
     prev = GENESIS_HASH
     checked = 0
     first_bad = None
-    result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-        select(*columns).order_by(AuditEvent.seq)
-    )
     sha256 = hashlib.sha256
-    for seq, at, actor_id, ip, action, object_type, object_id, project_id, data, prev_hash, digest in result:
-        checked += 1
-        if first_bad is None:
-            canonical = canonical_event(seq, at, actor_id, ip, action, object_type, object_id, project_id, data)
-            if seq != expected_seq or prev_hash != prev or sha256((prev + canonical).encode("utf-8")).hexdigest() != digest:
-                first_bad = seq if seq == expected_seq else expected_seq
-        prev = digest
-        expected_seq = seq + 1
+    last = 0
+    while True:
+        # keyset batches: bounded memory on any database, no server-side cursor needed
+        rows = connection.execute(
+            select(*columns).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for seq, at, actor_id, ip, action, object_type, object_id, project_id, data, prev_hash, digest in rows:
+            checked += 1
+            if first_bad is None:
+                canonical = canonical_event(seq, at, actor_id, ip, action, object_type, object_id, project_id, data)
+                if (seq != expected_seq or prev_hash != prev
+                        or sha256((prev + canonical).encode("utf-8")).hexdigest() != digest):
+                    first_bad = seq if seq == expected_seq else expected_seq
+            prev = digest
+            expected_seq = seq + 1
+        last = rows[-1][0]
     head = connection.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).one_or_none()
     last_seq = expected_seq - 1
     if first_bad is None and head is not None and (head.seq != last_seq or head.hash != (prev if checked else GENESIS_HASH)):

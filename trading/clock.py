@@ -25,6 +25,11 @@ class ManualClock:
     def now(self):
         return self._now
 
+    def reset(self, start):
+        """Tests only: start a fresh timeline, which set() would refuse when it goes back."""
+        with self._lock:
+            self._now = start.astimezone(timezone.utc)
+
     def set(self, new):
         if new.tzinfo is None:
             raise ValueError("the clock needs an aware datetime")

@@ -89,14 +89,12 @@ class RulesViolated(DomainError):
     code = "rules.violated"
 
     def __init__(self, violations, message=None):
-        details = []
-        for violation in violations:
-            details.append(violation if isinstance(violation, dict) else violation.as_detail())
-        super().__init__(details=details, message=message)
         self.violations = list(violations)
+        details = [v if isinstance(v, dict) else v.as_detail() for v in self.violations]
+        super().__init__(details=details, message=message)
 
     def default_message(self):
-        return _("The request breaks ${count} rule(s).", mapping={"count": len(self.details)})
+        return _("The request breaks ${count} rule(s).", mapping={"count": len(self.violations)})
 
 
 class Unavailable(DomainError):

@@ -18,11 +18,11 @@ class SystemRequest:
     client_addr = None
     identity = None
 
-    def __init__(self, registry, tm):
+    def __init__(self, registry, tm, session_factory=None):
         self.registry = registry
         self.tm = tm
         self.clock = registry["clock"]
-        self.dbsession = get_tm_session(registry["dbsession_factory"], tm, request=self)
+        self.dbsession = get_tm_session(session_factory or registry["dbsession_factory"], tm, request=self)
         self.environ = {}
         from pyramid.i18n import make_localizer
         from pyramid.interfaces import ITranslationDirectories
@@ -79,13 +79,13 @@ def apply_deadline(request, deadline):
     }
 
 
-def sweep(registry, limit=100000):
+def sweep(registry, limit=100000, session_factory=None):
     """Apply every due transition once, each in its own transaction; return what was applied."""
     applied = []
     failed = set()
     while len(applied) < limit:
         tm = transaction.TransactionManager(explicit=True)
-        request = SystemRequest(registry, tm)
+        request = SystemRequest(registry, tm, session_factory)
         with tm:
             deadline = request.dbsession.execute(_due_query(request.dbsession, request.clock.now(), failed)).scalar_one_or_none()
             if deadline is None:

@@ -126,7 +126,7 @@ def upgrade():
 AUDIT_TRIGGER_FUNCTION = """
 CREATE OR REPLACE FUNCTION ggzy_audit_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'audit events are append-only (seq %%)', OLD.seq USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION 'audit events are append-only (seq %)', OLD.seq USING ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql
 """

@@ -73,8 +73,10 @@ def logout(request):
     token = request.environ.get("ggzy.token")
     if token is not None:
         accounts.revoke_token(request, token)
-    request.response.status_int = 204
-    return request.response
+    response = request.response
+    response.status_int = 204
+    del response.content_type
+    return response
 
 
 @api_view("api.me", "GET", Permission.AUTHENTICATED, summary="The calling user")

@@ -65,10 +65,8 @@ def includeme(config):
     config.registry["dbsession_factory"] = session_factory
 
     def dbsession(request):
-        # a test may hand the app its own session, joined to the test's transaction
-        dbsession = request.environ.get("app.dbsession")
-        if dbsession is None:
-            dbsession = get_tm_session(session_factory, request.tm, request=request)
-        return dbsession
+        # a test hands the app a factory of sessions nested in the test's own transaction
+        factory = request.environ.get("app.session_factory") or session_factory
+        return get_tm_session(factory, request.tm, request=request)
 
     config.add_request_method(dbsession, reify=True)
