@@ -86,18 +86,25 @@ def sweep(registry, limit=100000, session_factory=None):
     while len(applied) < limit:
         tm = transaction.TransactionManager(explicit=True)
         request = SystemRequest(registry, tm, session_factory)
-        with tm:
-            deadline = request.dbsession.execute(_due_query(request.dbsession, request.clock.now(), failed)).scalar_one_or_none()
+        tm.begin()
+        deadline_id = name = None
+        try:
+            deadline = request.dbsession.execute(
+                _due_query(request.dbsession, request.clock.now(), failed)
+            ).scalar_one_or_none()
             if deadline is None:
-                break
-            deadline_id = deadline.id
-            try:
-                applied.append(apply_deadline(request, deadline))
-            except Exception:
-                log.exception("deadline %s (%s) failed; it stays due", deadline_id, deadline.name)
-                failed.add(deadline_id)
                 tm.abort()
-                continue
+                break
+            deadline_id, name = deadline.id, deadline.name
+            result = apply_deadline(request, deadline)
+            tm.commit()
+            applied.append(result)
+        except Exception:
+            tm.abort()
+            if deadline_id is None:
+                raise
+            log.exception("deadline %s (%s) failed; it stays due", deadline_id, name)
+            failed.add(deadline_id)
     return applied
 
 
