@@ -154,3 +154,10 @@ def logged_in(api, users):
     for role in users:
         api.login(role, PASSWORD)
     return api
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogs when a .po file is newer than its .mo (make does it too)."""
+    from trading.catalogs import compile_catalogs
+
+    compile_catalogs()

@@ -120,7 +120,7 @@ def _detail(error):
         message = _("This field is required.")
     elif v == "type":
         kinds = value if isinstance(value, list) else [value]
-        message = _("Must be of type ${kind}.", mapping={"kind": " or ".join(kinds)})
+        message = _("Must be of type ${kind}.", mapping={"kind": " | ".join(kinds)})
     elif v == "enum":
         message = _("Must be one of: ${values}.", mapping={"values": ", ".join(map(str, value))})
     elif v == "const":
