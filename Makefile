@@ -31,6 +31,25 @@ system-deps:
 	fi
 
 compile-catalogs: $(VENV)/.installed
+	$(PY) -m trading.catalogs
+
+install: system-deps $(VENV)/.installed compile-catalogs
+
+run: install
+	mkdir -p var
+	$(VENV)/bin/ggzy initdb $(INI)
+	$(VENV)/bin/ggzy demo $(INI)
+	$(VENV)/bin/pserve $(INI)
+
+test: install
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: install
+	@if ls bench/bench_*.py >/dev/null 2>&1; then \
+	  for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done; \
+	else echo "no benchmarks yet"; fi
+
+catalogs: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-default-keywords -k _ -c TRANSLATORS: \
 	  --no-location --sort-output --no-wrap --project=ggzy -o trading/locale/ggzy.pot .
 	$(VENV)/bin/pybabel update -D ggzy -i trading/locale/ggzy.pot -d trading/locale \
