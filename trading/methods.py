@@ -7,6 +7,7 @@ AUCTION = "auction"
 SEALED_TIMELINE = ("docs_from", "docs_until", "bid_deadline", "questions_until")
 
 MONEY_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
 def money_schema(description=None):
@@ -14,6 +15,51 @@ def money_schema(description=None):
     if description:
         schema["description"] = description
     return schema
+
+
+def criteria_schema():
+    """The JSON Schema of params.criteria, shared by the sealed methods that score."""
+    # "max" has no multipleOf 0.01: jsonschema checks it in floating point and
+    # refuses values such as 2.3 or 33.33; two decimals are checked with the rules.
+    return {
+        "type": "array",
+        "description": "Scoring criteria; their maxima add up to 100. Required when evaluation is scoring.",
+        "minItems": 1,
+        "maxItems": 50,
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "pattern": r"^[a-z0-9_]{1,32}$",
+                    "description": "Short code of the criterion, unique in the list.",
+                },
+                "name": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Name of the criterion."},
+                "max": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 100,
+                    "description": "Maximum score of the criterion, at most 2 decimal places.",
+                },
+                "kind": {
+                    "enum": ["technical", "business", "price"],
+                    "description": "technical and business criteria are scored by the members; price is computed.",
+                },
+            },
+            "required": ["code", "name", "max", "kind"],
+        },
+    }
+
+
+def decrypt_minutes_schema():
+    return {
+        "type": "integer",
+        "minimum": 5,
+        "maximum": 240,
+        "default": 30,
+        "description": "Length of the decryption window after the opening, in minutes.",
+    }
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,16 @@
 """Equity (产权交易): transfer of state-owned property rights by disclosure and online bidding."""
 from trading.hookspecs import hookimpl
 from trading.i18n import _
-from trading.methods import AUCTION, MethodSpec, money_schema
+from trading.methods import SCHEMA_DIALECT, AUCTION, MethodSpec, money_schema
 
 SECTOR = "equity"
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
 TIMELINE = ("disclosure_until", "auction_at")
 PUBLICITY = (5, "working_days")  # the result announcement (S32)
 
 
 def _params():
     return {
-        "$schema": DIALECT,
+        "$schema": SCHEMA_DIALECT,
         "type": "object",
         "additionalProperties": False,
         "properties": {

@@ -1,16 +1,15 @@
 """Land (土地使用权出让): listing and auction of state-owned construction land use rights."""
 from trading.hookspecs import hookimpl
 from trading.i18n import _
-from trading.methods import AUCTION, MethodSpec, money_schema
+from trading.methods import SCHEMA_DIALECT, AUCTION, MethodSpec, money_schema
 
 SECTOR = "land"
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
 PUBLICITY = (0, "days")  # the transaction confirmation is issued at once (L39)
 
 
 def _params():
     return {
-        "$schema": DIALECT,
+        "$schema": SCHEMA_DIALECT,
         "type": "object",
         "additionalProperties": False,
         "properties": {

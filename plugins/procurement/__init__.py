@@ -1,10 +1,17 @@
 """Government procurement (政府采购): open tender and the non-tender methods, with sealed bids."""
 from trading.hookspecs import hookimpl
 from trading.i18n import _
-from trading.methods import SEALED, SEALED_TIMELINE, MethodSpec, money_schema
+from trading.methods import (
+    SCHEMA_DIALECT,
+    SEALED,
+    SEALED_TIMELINE,
+    MethodSpec,
+    criteria_schema,
+    decrypt_minutes_schema,
+    money_schema,
+)
 
 SECTOR = "procurement"
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # questions_until is optional: it defaults to bid_deadline
 REQUIRED_TIMELINE = ("docs_from", "docs_until", "bid_deadline")
 LOWEST_PRICE = ("lowest_price",)
@@ -14,59 +21,19 @@ BOTH = ("lowest_price", "scoring")
 PUBLICITY = (1, "working_days")  # O87 Art 69
 
 
-def _criteria_schema():
-    # "max" has no multipleOf 0.01: jsonschema checks it in floating point and
-    # refuses values such as 2.3 or 33.33; two decimals are checked with the rules.
-    return {
-        "type": "array",
-        "description": "Scoring criteria; their maxima add up to 100. Required when evaluation is scoring.",
-        "minItems": 1,
-        "maxItems": 50,
-        "items": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "code": {
-                    "type": "string",
-                    "pattern": r"^[a-z0-9_]{1,32}$",
-                    "description": "Short code of the criterion, unique in the list.",
-                },
-                "name": {"type": "string", "minLength": 1, "maxLength": 100, "description": "Name of the criterion."},
-                "max": {
-                    "type": "number",
-                    "exclusiveMinimum": 0,
-                    "maximum": 100,
-                    "description": "Maximum score of the criterion, at most 2 decimal places.",
-                },
-                "kind": {
-                    "enum": ["technical", "business", "price"],
-                    "description": "technical and business criteria are scored by the members; price is computed.",
-                },
-            },
-            "required": ["code", "name", "max", "kind"],
-        },
-    }
-
-
 def _params(evaluations, extra_properties=None, extra_required=()):
     properties = {
         "category": {
             "enum": ["goods", "services", "works"],
             "description": "What is procured: goods, services or works.",
         },
-        "decrypt_minutes": {
-            "type": "integer",
-            "minimum": 5,
-            "maximum": 240,
-            "default": 30,
-            "description": "Length of the decryption window after the opening, in minutes.",
-        },
+        "decrypt_minutes": decrypt_minutes_schema(),
         "evaluation": {
             "enum": list(evaluations),
             "default": evaluations[0],
             "description": "Evaluation method: lowest_price (lowest evaluated price) or scoring (comprehensive scoring).",
         },
-        "criteria": _criteria_schema(),
+        "criteria": criteria_schema(),
         "sme_deduction": {
             "type": "number",
             "minimum": 0,
@@ -80,7 +47,7 @@ def _params(evaluations, extra_properties=None, extra_required=()):
     properties.update(extra_properties or {})
     required = ["category", *extra_required]
     schema = {
-        "$schema": DIALECT,
+        "$schema": SCHEMA_DIALECT,
         "type": "object",
         "additionalProperties": False,
         "properties": properties,
