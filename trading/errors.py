@@ -108,16 +108,32 @@ class Unavailable(DomainError):
 class RuleViolation:
     """One broken rule: its code, a translatable message and any extra fields for the details."""
 
-    def __init__(self, rule, message, **extra):
+    def __init__(self, rule, message, source=None, policy=None, **extra):
         self.rule = rule
         self.message = message
+        self.source = source  # e.g. "TBL Art 24"
+        self.policy = policy  # the code of the cited policy in the library, e.g. "TBL"
         self.extra = extra
 
     def as_detail(self):
-        return {"rule": self.rule, "message": self.message, **self.extra}
+        detail = {"rule": self.rule, "message": self.message, **self.extra}
+        if self.source:
+            detail["source"] = self.source
+        if self.policy:
+            detail["policy"] = self.policy
+        return detail
 
     def __repr__(self):
         return f"RuleViolation({self.rule!r})"
+
+
+class RuleWarning(RuleViolation):
+    """A rule that warns without blocking (for example a deadline on a non-working day)."""
+
+    blocking = False
+
+
+RuleViolation.blocking = True
 
 
 def field_error(field, message):

@@ -16,12 +16,16 @@ def ggzy_methods():
 
 
 @hookspec
-def ggzy_check_rules(project, now):
+def ggzy_check_rules(project, now, calendar, amendment):
     """Return the ``RuleViolation``s (and ``RuleWarning``s) of ``project`` at the instant ``now``.
 
     Called by the project service when a project is published (``now`` is the
-    announcement time) and when an amendment is issued. Each plugin checks
-    only projects whose method it provides, returning an empty list otherwise.
+    announcement time, ``amendment`` is None) and when an amendment is issued
+    (``project`` then carries the amended timeline, ``amendment`` the change
+    with its ``old_timeline`` and ``issued_at``). ``project`` is a
+    ``trading.rules.ProjectView``; ``calendar`` a ``trading.workdays.WorkCalendar``.
+    Each plugin checks only projects whose method it provides, returning an
+    empty list otherwise.
     """
 
 

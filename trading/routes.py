@@ -19,6 +19,34 @@ def includeme(config):
     # audit trail
     add("api.audit", API + "/audit")
     add("api.audit.verify", API + "/audit/verify")
+    # projects (API.md "Projects")
+    add("api.projects", API + "/projects")
+    add("api.project", API + "/projects/{project_id}")
+    add("api.project.publish", API + "/projects/{project_id}/publish")
+    add("api.project.amendments", API + "/projects/{project_id}/amendments")
+    add("api.project.terminate", API + "/projects/{project_id}/terminate")
+    # registration and deposits
+    add("api.project.registrations", API + "/projects/{project_id}/registrations")
+    add("api.deposits.notify", API + "/deposits/notify")
+    # documents and questions
+    add("api.project.documents", API + "/projects/{project_id}/documents")
+    add("api.document.content", API + "/documents/{doc_id}/content")
+    add("api.project.questions", API + "/projects/{project_id}/questions")
+    add("api.question.answer", API + "/questions/{question_id}/answer")
+    # sealed bids and opening
+    add("api.lot.bids", API + "/projects/{project_id}/lots/{lot_id}/bids")
+    add("api.bid", API + "/bids/{bid_id}")
+    add("api.bid.receipt", API + "/bids/{bid_id}/receipt.pdf")
+    add("api.bid.decrypt", API + "/bids/{bid_id}/decrypt")
+    add("api.project.opening", API + "/projects/{project_id}/opening")
+    add("api.project.opening.close", API + "/projects/{project_id}/opening/close")
+    add("api.project.opening.record", API + "/projects/{project_id}/opening/record.pdf")
+    # working days and policies
+    add("api.calendar", API + "/calendar")
+    add("api.calendar.day", API + "/calendar/days/{day}")
+    add("api.calendar.year", API + "/calendar/years/{year}")
+    add("api.policies", API + "/policies")
+    add("api.policy", API + "/policies/{policy_id}")
     # the manual clock (only routed when ggzy.clock = manual)
     if config.get_settings()["ggzy.clock"] == "manual":
         add("api.testing.clock", API + "/testing/clock")

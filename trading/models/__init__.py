@@ -7,6 +7,11 @@ from .meta import Base, metadata, new_id  # noqa: F401
 from .accounts import AuthToken, LoginThrottle, Organization, User  # noqa: F401
 from .audit import AuditEvent, AuditHead  # noqa: F401
 from .deadlines import Deadline  # noqa: F401
+from .projects import Amendment, Lot, Project, ProjectCounter  # noqa: F401
+from .registrations import DepositPayment, Registration, RegistrationLot  # noqa: F401
+from .documents import Document, Question  # noqa: F401
+from .bids import Bid, BidFile  # noqa: F401
+from .reference import CalendarOverride, CalendarYear, Policy  # noqa: F401
 
 configure_mappers()
 

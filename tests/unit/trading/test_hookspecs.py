@@ -66,7 +66,7 @@ def test_firstresult_hooks_return_one_answer():
 def test_rules_and_alert_rules_are_collected_from_every_plugin():
     class One:
         @hookimpl
-        def ggzy_check_rules(self, project, now):
+        def ggzy_check_rules(self, project, now, calendar, amendment):
             return ["a"]
 
         @hookimpl
@@ -75,7 +75,7 @@ def test_rules_and_alert_rules_are_collected_from_every_plugin():
 
     class Two:
         @hookimpl
-        def ggzy_check_rules(self, project, now):
+        def ggzy_check_rules(self, project, now, calendar, amendment):
             return ["b"]
 
         @hookimpl
@@ -83,7 +83,7 @@ def test_rules_and_alert_rules_are_collected_from_every_plugin():
             return ["rule.two"]
 
     pm = make_plugin_manager(extra=[One(), Two()])
-    assert sorted(x for xs in pm.hook.ggzy_check_rules(project=None, now=None) for x in xs) == ["a", "b"]
+    assert sorted(x for xs in pm.hook.ggzy_check_rules(project=None, now=None, calendar=None, amendment=None) for x in xs) == ["a", "b"]
     assert sorted(x for xs in pm.hook.ggzy_alert_rules() for x in xs) == ["rule.one", "rule.two"]
 
 
