@@ -66,6 +66,8 @@ def app_settings(db_url, engine, tmp_path_factory):
         "ggzy.default_locale": "en",
         "ggzy.bank_secret": "test-bank-secret",
         "ggzy.session_secret": "test-session-secret",
+        # the tests move the clock by weeks: tokens outlive that (their expiry has its own test)
+        "ggzy.token_hours": "720",
         **testing.FAST_SETTINGS,
     }
 

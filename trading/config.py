@@ -24,6 +24,7 @@ def configure(settings=None, extra_plugins=()):
     config.set_locale_negotiator("trading.i18n.negotiate_locale")
     config.include(".clock")
     config.include(".models")
+    config.include(".storage")
     config.include(".security")
     config.include(".routes")
     config.include(".api")

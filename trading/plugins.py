@@ -5,7 +5,9 @@ import pluggy
 
 from . import hookspecs
 
-# built-in capabilities register like the sectors, so the core never imports them
+# the core's own transitions, then the built-in capabilities, which register like the sectors
+# so that the core never imports them
+CORE_PLUGINS = ("trading.services.opening",)
 DEFAULT_PLUGINS = ("experts", "monitoring")
 ENTRY_POINT_GROUP = "ggzy.plugins"
 
@@ -13,7 +15,7 @@ ENTRY_POINT_GROUP = "ggzy.plugins"
 def make_plugin_manager(extra=()):
     pm = pluggy.PluginManager("ggzy")
     pm.add_hookspecs(hookspecs)
-    for name in DEFAULT_PLUGINS:
+    for name in CORE_PLUGINS + DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name=name)
     pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     for plugin in extra:

@@ -10,3 +10,11 @@ def loader(func):
 
 def load_all(request):
     return {func.__name__: func(request) for func in LOADERS}
+
+
+def _register_loaders():
+    """The modules whose @loader functions `ggzy initdb` runs (imported here, not by side effect)."""
+    from .services import policies  # noqa: F401
+
+
+_register_loaders()

@@ -1,11 +1,19 @@
 """Equity (产权交易): transfer of state-owned property rights by disclosure and online bidding."""
+from decimal import ROUND_CEILING, Decimal
+
+from trading import timeline_rules as rules
+from trading.errors import RuleViolation
 from trading.hookspecs import hookimpl
-from trading.i18n import _
+from trading.i18n import _, money
 from trading.methods import SCHEMA_DIALECT, AUCTION, MethodSpec, money_schema
 
 SECTOR = "equity"
 TIMELINE = ("disclosure_until", "auction_at")
 PUBLICITY = (5, "working_days")  # the result announcement (S32)
+METHODS = ("equity.transfer",)
+
+DISCLOSURE_WORKING_DAYS = 20  # S32
+APPROVAL_SHARE = Decimal("0.9")  # 国资委 120号文 Art 21: below 90% of the appraisal needs approval
 
 
 def _params():
@@ -63,3 +71,51 @@ def ggzy_methods():
             lot_fields=_lot_fields(),
         )
     ]
+
+
+@hookimpl
+def ggzy_check_rules(project, now, calendar, amendment):
+    """The disclosure period and the listing price of a property transfer (RULES.md "equity.transfer")."""
+    if project.method not in METHODS:
+        return []
+    timeline = project.timeline
+    violations = rules.check_order(
+        project, now, amendment, required=TIMELINE, pairs=(("disclosure_until", "auction_at"),),
+    )
+    violations += rules.at_least(
+        "timeline.disclosure_short", rules.announced_at(project, now, amendment), timeline.get("disclosure_until"),
+        DISCLOSURE_WORKING_DAYS,
+        _("The transfer must be disclosed for at least ${minimum} working days before disclosure ends "
+          "(now ${actual})."),
+        source="S32", policy="S32", unit=rules.WORKING_DAYS, calendar=calendar, field="disclosure_until",
+    )
+    violations += rules.check_auction_lots(
+        project.lots, required=("start_price", "increment", "deposit"), positive=("start_price", "increment"),
+        source="S32", policy="S32",
+    )
+    violations += _check_price_against_appraisal(project)
+    return violations + rules.deadline_warnings(project, calendar, amendment)
+
+
+def _check_price_against_appraisal(project):
+    appraisal = rules.number(project.params.get("appraisal"))
+    approval = project.params.get("approval_ref")
+    if appraisal is None or (isinstance(approval, str) and approval.strip()):
+        return []
+    floor = appraisal * APPROVAL_SHARE
+    # the least start price that needs no approval, in whole cents
+    least = money(floor.quantize(Decimal("0.01"), rounding=ROUND_CEILING))
+    violations = []
+    for lot in project.lots:
+        if lot.start_price is None or Decimal(lot.start_price) >= floor:
+            continue
+        violations.append(RuleViolation(
+            "equity.price_below_appraisal",
+            _("Lot ${lot}: the start price ${price} is below 90% of the appraisal ${appraisal} (${floor}); "
+              "give the approval reference (approval_ref) or raise the price.",
+              mapping={"lot": lot.number, "price": money(lot.start_price), "appraisal": money(appraisal),
+                       "floor": least}),
+            source="国资委 120号文 Art 21", policy="SASAC120", lot=lot.number, lot_id=lot.id,
+            field="approval_ref", minimum=least, actual=money(lot.start_price),
+        ))
+    return violations

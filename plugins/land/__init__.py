@@ -1,10 +1,18 @@
 """Land (土地使用权出让): listing and auction of state-owned construction land use rights."""
+from trading import timeline_rules as rules
 from trading.hookspecs import hookimpl
 from trading.i18n import _
 from trading.methods import SCHEMA_DIALECT, AUCTION, MethodSpec, money_schema
 
 SECTOR = "land"
 PUBLICITY = (0, "days")  # the transaction confirmation is issued at once (L39)
+LISTING = "land.listing"
+AUCTION_METHOD = "land.auction"
+METHODS = (LISTING, AUCTION_METHOD)
+LOT_AMOUNTS = ("start_price", "increment", "reserve_price", "deposit")
+
+ANNOUNCEMENT_DAYS = 20  # L39: the announcement at least 20 days before listing or auction starts
+LISTING_WORKING_DAYS = 10  # L39 Art 17 (the 2002 rule's 10 working days, the stricter reading)
 
 
 def _params():
@@ -69,3 +77,42 @@ def ggzy_methods():
             ("registration_until", "auction_at"),
         ),
     ]
+
+
+@hookimpl
+def ggzy_check_rules(project, now, calendar, amendment):
+    """The announcement and listing periods and the lot amounts of land sales (RULES.md "land.listing, land.auction")."""
+    if project.method not in METHODS:
+        return []
+    timeline = project.timeline
+    announced = rules.announced_at(project, now, amendment)
+    if project.method == LISTING:
+        violations = rules.check_order(
+            project, now, amendment, required=("listing_from", "listing_until"),
+            pairs=(("listing_from", "listing_until"),),
+        )
+        violations += rules.at_least(
+            "timeline.announcement_short", announced, timeline.get("listing_from"), ANNOUNCEMENT_DAYS,
+            _("The land listing must be announced at least ${minimum} days before the listing starts (now ${actual})."),
+            source="L39", policy="L39", field="listing_from",
+        )
+        violations += rules.at_least(
+            "timeline.listing_period_short", timeline.get("listing_from"), timeline.get("listing_until"),
+            LISTING_WORKING_DAYS,
+            _("The listing must stay open for at least ${minimum} working days (now ${actual})."),
+            source="L39 Art 17", policy="L39", unit=rules.WORKING_DAYS, calendar=calendar, field="listing_until",
+        )
+    else:
+        violations = rules.check_order(
+            project, now, amendment, required=("registration_until", "auction_at"),
+            pairs=(("registration_until", "auction_at"),),
+        )
+        violations += rules.at_least(
+            "timeline.announcement_short", announced, timeline.get("auction_at"), ANNOUNCEMENT_DAYS,
+            _("The land auction must be announced at least ${minimum} days before the auction (now ${actual})."),
+            source="L39", policy="L39", field="auction_at",
+        )
+    violations += rules.check_auction_lots(
+        project.lots, required=LOT_AMOUNTS, positive=("start_price", "increment"), source="L39", policy="L39",
+    )
+    return violations + rules.deadline_warnings(project, calendar, amendment)

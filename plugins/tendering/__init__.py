@@ -1,4 +1,6 @@
 """Tendering (招标投标): open and invited tendering under the Bidding Law, with sealed bids."""
+from trading import timeline_rules as rules
+from trading.errors import RuleViolation
 from trading.hookspecs import hookimpl
 from trading.i18n import _
 from trading.methods import (
@@ -12,11 +14,16 @@ from trading.methods import (
 )
 
 SECTOR = "tendering"
+METHODS = ("tendering.open", "tendering.invited")
 # questions_until is optional: it defaults to bid_deadline
 REQUIRED_TIMELINE = ("docs_from", "docs_until", "bid_deadline")
 EVALUATIONS = ("lowest_price", "scoring")
 
 MIN_BIDS = 3  # TBL Art 28, Reg Art 44
+BID_PERIOD_DAYS = 20  # TBL Art 24
+DOCS_PERIOD_DAYS = 5  # Reg Art 16
+AMENDMENT_NOTICE_DAYS = 15  # Reg Art 21, TBL Art 23
+MIN_INVITEES = 3  # TBL Art 17
 COMMITTEE_MIN = 5  # TBL Art 37
 PUBLICITY = (3, "days")  # Reg Art 54
 
@@ -126,3 +133,44 @@ def ggzy_methods():
             _params({"invitees": invitees}, ["invitees"]),
         ),
     ]
+
+
+@hookimpl
+def ggzy_check_rules(project, now, calendar, amendment):
+    """The timeline, deposit, invitation and scoring rules of tendering (RULES.md "tendering.open, tendering.invited")."""
+    if project.method not in METHODS:
+        return []
+    timeline = project.timeline
+    violations = rules.check_sealed_order(project, now, amendment)
+    violations += rules.at_least(
+        "timeline.bid_period_short", timeline.get("docs_from"), timeline.get("bid_deadline"), BID_PERIOD_DAYS,
+        _("The bid deadline must be at least ${minimum} days after the documents are first offered (now ${actual})."),
+        source="TBL Art 24", policy="TBL", field="bid_deadline",
+    )
+    violations += rules.at_least(
+        "timeline.docs_period_short", timeline.get("docs_from"), timeline.get("docs_until"), DOCS_PERIOD_DAYS,
+        _("The tender documents must be on offer for at least ${minimum} days (now ${actual})."),
+        source="Reg Art 16", policy="Reg", field="docs_until",
+    )
+    violations += rules.check_amendment_notice(
+        project, amendment, source="Reg Art 21, TBL Art 23", policy="Reg", minimum=AMENDMENT_NOTICE_DAYS,
+    )
+    violations += rules.check_deposits(project.lots, source="Reg Art 26", policy="Reg")
+    if project.method == "tendering.invited":
+        violations += _check_invitees(project.params)
+    if project.params.get("evaluation", "lowest_price") == "scoring":
+        criteria_violations, _price_max = rules.check_criteria(project.params, source="Reg Art 49", policy="Reg")
+        violations += criteria_violations
+    return violations + rules.deadline_warnings(project, calendar, amendment)
+
+
+def _check_invitees(params):
+    invitees = {org for org in params.get("invitees") or [] if isinstance(org, str) and org.strip()}
+    if len(invitees) >= MIN_INVITEES:
+        return []
+    return [RuleViolation(
+        "invited.too_few",
+        _("Invited tendering must invite at least ${minimum} organisations (now ${actual}).",
+          mapping={"minimum": MIN_INVITEES, "actual": len(invitees)}),
+        source="TBL Art 17", policy="TBL", field="invitees", minimum=MIN_INVITEES, actual=len(invitees),
+    )]

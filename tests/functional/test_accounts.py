@@ -82,9 +82,10 @@ def test_revoked_token_is_refused(api, users):
     assert response.json["error"]["code"] == "auth.required"
 
 
-def test_token_expires_after_token_hours_on_the_app_clock(api, users, clock):
+def test_token_expires_after_token_hours_on_the_app_clock(api, users, clock, registry):
+    hours = registry.settings["ggzy.token_hours"]
     api.login("admin", PASSWORD)
-    clock.set(clock.now() + timedelta(hours=11, minutes=59))
+    clock.set(clock.now() + timedelta(hours=hours) - timedelta(minutes=1))
     api.get("me", as_user="admin", status=200)
     clock.set(clock.now() + timedelta(minutes=1))
     api.get("me", as_user="admin", status=401)

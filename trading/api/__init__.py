@@ -45,7 +45,9 @@ def api_input(view, info):
     body_schema = doc["body"]
     query_schema = doc["query"]
     status = doc["status"]
-    validator = jsonschema.Draft202012Validator(body_schema) if body_schema and body_schema.get("type") == "object" else None
+    multipart = bool(body_schema and body_schema.get("x-multipart"))
+    validator = (jsonschema.Draft202012Validator(body_schema)
+                 if body_schema and body_schema.get("type") == "object" and not multipart else None)
 
     def wrapper(context, request):
         if request.environ.get("ggzy.bad_credentials") is None:
@@ -56,6 +58,8 @@ def api_input(view, info):
             raise AuthRequired()
         if query_schema:
             request.query_input = parse_query(request, query_schema)
+        if multipart:
+            check_multipart(request, body_schema)
         if validator is not None:
             request.json_input = parse_json(request, validator)
         if status != 200:
@@ -66,6 +70,35 @@ def api_input(view, info):
 
 
 api_input.options = ("api_doc",)
+
+
+def check_multipart(request, schema):
+    """A multipart upload: the size limit first (413), then the fields the schema requires (400)."""
+    from ..errors import TooLarge
+
+    limit = request.registry.settings["ggzy.upload_max_bytes"]
+    # the whole body may carry several files and form fields: allow some room for them
+    if request.content_length is not None and request.content_length > limit + 1024 * 1024:
+        raise TooLarge(message=_("The upload is larger than the limit of ${mb} MB.", mapping={"mb": limit // (1024 * 1024)}))
+    if not request.content_type.startswith("multipart/form-data"):
+        raise RequestInvalid(message=_("The body must be multipart/form-data."))
+    try:
+        fields = request.POST
+    except Exception:
+        raise RequestInvalid(message=_("The multipart body cannot be read.")) from None
+    details = []
+    for name in schema.get("required", []):
+        values = fields.getall(name)
+        if not values or all((getattr(v, "filename", None) is None and not str(v).strip()) for v in values):
+            details.append(field_error(name, _("This field is required.")))
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("format") == "binary" or spec.get("type") == "array":
+            for value in fields.getall(name):
+                if getattr(value, "filename", None) is None:
+                    details.append(field_error(name, _("Must be a file.")))
+                    break
+    if details:
+        raise RequestInvalid(details=details)
 
 
 def _reject_constant(value):

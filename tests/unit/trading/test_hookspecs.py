@@ -7,7 +7,7 @@ import pytest
 
 from trading import hookspecs
 from trading.hookspecs import hookimpl
-from trading.plugins import DEFAULT_PLUGINS, make_plugin_manager
+from trading.plugins import CORE_PLUGINS, DEFAULT_PLUGINS, make_plugin_manager
 
 TESTS = pathlib.Path(__file__).resolve().parents[2]
 HOOKS = sorted(name for name in dir(hookspecs) if name.startswith("ggzy_"))
@@ -28,8 +28,8 @@ def test_every_hook_has_a_test(name):
 def test_built_in_plugins_come_first_then_sectors():
     pm = make_plugin_manager()
     names = [name for name, _ in pm.list_name_plugin()]
-    assert names[:2] == list(DEFAULT_PLUGINS)
-    assert set(names[2:]) >= {"tendering", "procurement", "land", "equity"}
+    assert names[:3] == list(CORE_PLUGINS + DEFAULT_PLUGINS)
+    assert set(names[3:]) >= {"tendering", "procurement", "land", "equity"}
 
 
 def test_unknown_hook_is_refused_at_start():
@@ -82,8 +82,12 @@ def test_rules_and_alert_rules_are_collected_from_every_plugin():
         def ggzy_alert_rules(self):
             return ["rule.two"]
 
+    from trading.rules import ProjectView
+
     pm = make_plugin_manager(extra=[One(), Two()])
-    assert sorted(x for xs in pm.hook.ggzy_check_rules(project=None, now=None, calendar=None, amendment=None) for x in xs) == ["a", "b"]
+    view = ProjectView(id=None, method="test.method", sector="test", timeline={}, params={})
+    found = pm.hook.ggzy_check_rules(project=view, now=None, calendar=None, amendment=None)
+    assert sorted(x for xs in found for x in xs) == ["a", "b"]
     assert sorted(x for xs in pm.hook.ggzy_alert_rules() for x in xs) == ["rule.one", "rule.two"]
 
 
