@@ -58,3 +58,22 @@ def includeme(config):
     add("language", "/language/{locale}")
     add("methods", "/methods")
     add("heartbeat", "/__heartbeat__")
+    # public pages
+    add("projects.list", "/projects")
+    add("projects.detail", "/projects/{project_id}")
+    add("projects.opening", "/projects/{project_id}/opening")
+    add("policies.list", "/policies")
+    add("policies.detail", "/policies/{policy_id}")
+    # officer pages
+    add("officer.home", "/officer")
+    add("officer.project_new", "/officer/projects/new")
+    add("officer.project", "/officer/projects/{project_id}")
+    add("officer.project_edit", "/officer/projects/{project_id}/edit")
+    add("officer.opening", "/officer/projects/{project_id}/opening")
+    # administrator pages
+    add("admin.calendar", "/admin/calendar")
+    # bidder pages
+    add("register_org", "/register")
+    add("bidder.home", "/bidder")
+    add("bidder.project", "/bidder/projects/{project_id}")
+    add("bidder.bid", "/bidder/bids/{bid_id}")

@@ -194,7 +194,7 @@ def deadline_warnings(project, calendar, amendment):
 def check_deposits(lots, *, source, policy, share=DEPOSIT_SHARE):
     """``deposit.too_high``: each lot's deposit at most ``share`` (2%) of its budget, in exact Decimal arithmetic."""
     violations = []
-    percent = plain(share * 100)
+    share_text = plain(share * 100) + "%"
     for lot in lots:
         if lot.deposit is None or lot.budget is None:
             continue
@@ -204,9 +204,9 @@ def check_deposits(lots, *, source, policy, share=DEPOSIT_SHARE):
             maximum = money(limit.quantize(CRITERION_PLACES, rounding=ROUND_DOWN))
             violations.append(RuleViolation(
                 "deposit.too_high",
-                _("Lot ${lot}: the deposit ${deposit} is more than ${percent}% of the budget ${budget}; "
+                _("Lot ${lot}: the deposit ${deposit} is more than ${share} of the budget ${budget}; "
                   "it may be at most ${maximum}.",
-                  mapping={"lot": lot.number, "deposit": money(deposit), "percent": percent,
+                  mapping={"lot": lot.number, "deposit": money(deposit), "share": share_text,
                            "budget": money(budget), "maximum": maximum}),
                 source=source, policy=policy, lot=lot.number, lot_id=lot.id, field="deposit",
                 maximum=maximum, actual=money(deposit),

@@ -111,10 +111,10 @@ def _check_price_against_appraisal(project):
             continue
         violations.append(RuleViolation(
             "equity.price_below_appraisal",
-            _("Lot ${lot}: the start price ${price} is below 90% of the appraisal ${appraisal} (${floor}); "
+            _("Lot ${lot}: the start price ${price} is below ${share} of the appraisal ${appraisal} (${floor}); "
               "give the approval reference (approval_ref) or raise the price.",
-              mapping={"lot": lot.number, "price": money(lot.start_price), "appraisal": money(appraisal),
-                       "floor": least}),
+              mapping={"lot": lot.number, "share": "90%", "price": money(lot.start_price),
+                       "appraisal": money(appraisal), "floor": least}),
             source="国资委 120号文 Art 21", policy="SASAC120", lot=lot.number, lot_id=lot.id,
             field="approval_ref", minimum=least, actual=money(lot.start_price),
         ))

@@ -271,12 +271,13 @@ def _check_evaluation(method, params):
         return violations
     minimum, maximum = bounds
     if price_max < minimum or (maximum is not None and price_max > maximum):
+        category = params["category"]
+        template = messages[category]
         extra = {"maximum": maximum} if maximum is not None else {}
         violations.append(RuleViolation(
             "evaluation.price_weight",
-            _(messages[params["category"]],
-              mapping={"minimum": minimum, "maximum": maximum, "actual": rules.plain(price_max)}),
-            source=source, policy=policy, field="criteria", category=params["category"],
+            _(template, mapping={"minimum": minimum, "maximum": maximum, "actual": rules.plain(price_max)}),
+            source=source, policy=policy, field="criteria", category=category,
             minimum=minimum, actual=rules.json_number(price_max), **extra,
         ))
     return violations

@@ -18,6 +18,26 @@ ROLE_HOME = {
 }
 
 
+def form_errors(request, error):
+    """A refusal as a form shows it: the message, field -> message, and the broken rules."""
+    translate = request.localizer.translate
+    fields, rules = {}, []
+    for detail in error.details:
+        message = translate(detail["message"]) if hasattr(detail.get("message"), "domain") else detail.get("message")
+        if "rule" in detail:
+            rules.append({**detail, "message": message})
+            if detail.get("field"):
+                fields.setdefault(detail["field"], message)
+        elif "field" in detail:
+            fields.setdefault(detail["field"], message)
+    return {"message": translate(error.message) if hasattr(error.message, "domain") else str(error.message),
+            "code": error.code, "fields": fields, "rules": rules}
+
+
+def flash(request, message):
+    request.session.flash(request.localizer.translate(message) if hasattr(message, "domain") else message)
+
+
 def _safe_next(request, target):
     if not target or not target.startswith("/") or target.startswith("//"):
         return request.route_url("home")
