@@ -3,7 +3,7 @@ from datetime import timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from .errors import RuleViolation
-from .i18n import _, local_text, money
+from .i18n import CENT, _, local_text, money
 from .rules import days_between, local_date
 
 DAYS = "days"
@@ -12,12 +12,11 @@ WORKING_DAYS = "working_days"
 # instants someone has to meet: one on a non-working day warns, it does not block (RULES.md "Counting days")
 DEADLINES = ("docs_until", "bid_deadline", "registration_until", "listing_until", "disclosure_until", "auction_at")
 
-SEALED_REQUIRED = ("docs_from", "docs_until", "bid_deadline")
+SEALED_DEFAULTS = {"questions_until": "bid_deadline"}
 SEALED_ORDER = (("docs_from", "docs_until"), ("docs_until", "bid_deadline"), ("questions_until", "bid_deadline"))
 
 DEPOSIT_SHARE = Decimal("0.02")
 CRITERIA_TOTAL = Decimal(100)
-CRITERION_PLACES = Decimal("0.01")
 
 
 def number(value):
@@ -48,12 +47,18 @@ def announced_at(project, now, amendment):
     return project.published_at or now
 
 
+def with_defaults(timeline, defaults):
+    """The timeline without empty instants, each optional one missing filled from the one it defaults to."""
+    full = {name: moment for name, moment in timeline.items() if moment is not None}
+    for name, fallback in (defaults or {}).items():
+        if name not in full and fallback in full:
+            full[name] = full[fallback]
+    return full
+
+
 def sealed_timeline(timeline):
     """The sealed timeline with ``questions_until`` defaulting to ``bid_deadline`` (API.md "Projects")."""
-    full = dict(timeline)
-    if full.get("questions_until") is None and full.get("bid_deadline") is not None:
-        full["questions_until"] = full["bid_deadline"]
-    return full
+    return with_defaults(timeline, SEALED_DEFAULTS)
 
 
 def changed_instants(timeline, amendment):
@@ -64,26 +69,23 @@ def changed_instants(timeline, amendment):
     return {name for name, moment in timeline.items() if moment is not None and moment != old.get(name)}
 
 
-def check_order(project, now, amendment, *, required, pairs, defaults=None):
-    """``timeline.order``: required instants present, each pair in order, every instant at or after the announcement.
+def check_order(project, now, amendment, *, pairs, defaults=None):
+    """``timeline.order``: each pair of instants in order, every instant at or after the announcement.
 
-    ``pairs`` are ``(earlier, later)`` field names, compared on the timeline
-    with ``defaults`` applied (a function filling optional instants). On an
-    amendment, only the instants it changes must be at or after its issue.
+    ``pairs`` are ``(earlier, later)`` field names; ``defaults`` maps an
+    optional instant to the one it defaults to. On an amendment, only the
+    instants it changes must be at or after its issue. A missing required
+    instant is not reported here: the project service reports
+    ``timeline.missing`` from the method's ``required_timeline``.
     """
-    timeline = {name: moment for name, moment in project.timeline.items() if moment is not None}
-    effective = defaults(timeline) if defaults else timeline
+    defaults = defaults or {}
+    timeline = with_defaults(project.timeline, defaults)
+    # an instant that only repeats the one it defaults to is checked under that one's name
+    own = {name for name, moment in timeline.items()
+           if not (name in defaults and moment == timeline.get(defaults[name]))}
     violations = []
-    for name in required:
-        if name not in timeline:
-            violations.append(RuleViolation(
-                "timeline.order",
-                _("The timeline has no ${field}; this method needs ${fields}.",
-                  mapping={"field": name, "fields": ", ".join(required)}),
-                source=None, policy=None, field=name,
-            ))
     for earlier, later in pairs:
-        first, second = effective.get(earlier), effective.get(later)
+        first, second = timeline.get(earlier), timeline.get(later)
         if first is not None and second is not None and second < first:
             violations.append(RuleViolation(
                 "timeline.order",
@@ -93,7 +95,7 @@ def check_order(project, now, amendment, *, required, pairs, defaults=None):
                 source=None, policy=None, field=later, after=earlier,
             ))
     if amendment is None:
-        for name in sorted(timeline, key=lambda field: (timeline[field], field)):
+        for name in sorted(own, key=lambda field: (timeline[field], field)):
             if timeline[name] < now:
                 violations.append(RuleViolation(
                     "timeline.order",
@@ -103,7 +105,8 @@ def check_order(project, now, amendment, *, required, pairs, defaults=None):
                 ))
     else:
         issued = amendment.issued_at
-        for name in sorted(changed_instants(timeline, amendment), key=lambda field: (timeline[field], field)):
+        changed = changed_instants(project.timeline, amendment) & own
+        for name in sorted(changed, key=lambda field: (timeline[field], field)):
             if timeline[name] < issued:
                 violations.append(RuleViolation(
                     "timeline.order",
@@ -115,8 +118,8 @@ def check_order(project, now, amendment, *, required, pairs, defaults=None):
 
 
 def check_sealed_order(project, now, amendment):
-    """``timeline.order`` of the sealed methods: docs_from ≤ docs_until ≤ bid_deadline, questions_until ≤ bid_deadline."""
-    return check_order(project, now, amendment, required=SEALED_REQUIRED, pairs=SEALED_ORDER, defaults=sealed_timeline)
+    """``timeline.order`` of sealed methods: docs_from ≤ docs_until ≤ bid_deadline, questions_until ≤ bid_deadline."""
+    return check_order(project, now, amendment, pairs=SEALED_ORDER, defaults=SEALED_DEFAULTS)
 
 
 def count(start, end, unit, calendar):
@@ -131,7 +134,7 @@ def at_least(rule, start, end, minimum, message, *, source, policy, unit=DAYS, c
 
     ``message`` is a translation string that may use ``${minimum}`` and
     ``${actual}``; they are filled in here. Nothing is checked when an
-    instant is missing: ``timeline.order`` reports that.
+    instant is missing: the project service reports ``timeline.missing``.
     """
     if start is None or end is None:
         return []
@@ -148,7 +151,7 @@ def at_least(rule, start, end, minimum, message, *, source, policy, unit=DAYS, c
 
 
 def check_amendment_notice(project, amendment, *, source, policy, minimum=15):
-    """``timeline.amendment_too_late``: an amendment under ``minimum`` days before the bid deadline moves it to ``minimum`` after.
+    """``timeline.amendment_too_late``: an amendment late before the bid deadline must move it ``minimum`` days out.
 
     Reg Art 21 / TBL Art 23, O87 Art 27: the old deadline decides whether the
     amendment is late; the new one must then leave bidders ``minimum`` days.
@@ -184,7 +187,9 @@ def deadline_warnings(project, calendar, amendment):
             continue
         for warning in calendar.warnings_for(moment, name):
             mapping = getattr(warning.message, "mapping", None) or {}
-            key = (warning.rule, str(warning.message), repr(sorted(mapping.items())), repr(sorted(warning.extra.items())))
+            # the calendar repeats its "year unconfirmed" warning for every instant of that year
+            key = (warning.rule, str(warning.message), repr(sorted(mapping.items())),
+                   repr(sorted(warning.extra.items())))
             if key not in seen:
                 seen.add(key)
                 warnings.append(warning)
@@ -201,7 +206,7 @@ def check_deposits(lots, *, source, policy, share=DEPOSIT_SHARE):
         deposit, budget = Decimal(lot.deposit), Decimal(lot.budget)
         limit = budget * share
         if deposit > limit:
-            maximum = money(limit.quantize(CRITERION_PLACES, rounding=ROUND_DOWN))
+            maximum = money(limit.quantize(CENT, rounding=ROUND_DOWN))
             violations.append(RuleViolation(
                 "deposit.too_high",
                 _("Lot ${lot}: the deposit ${deposit} is more than ${share} of the budget ${budget}; "
@@ -228,7 +233,7 @@ def check_criteria(params, *, source, policy):
         if maximum is None:
             continue
         total += maximum
-        if maximum != maximum.quantize(CRITERION_PLACES, rounding=ROUND_DOWN):
+        if maximum != maximum.quantize(CENT, rounding=ROUND_DOWN):
             violations.append(RuleViolation(
                 "evaluation.criteria_max",
                 _("The criterion ${criterion} has the maximum ${max}; a maximum has at most 2 decimal places.",

@@ -80,7 +80,7 @@ def ggzy_check_rules(project, now, calendar, amendment):
         return []
     timeline = project.timeline
     violations = rules.check_order(
-        project, now, amendment, required=TIMELINE, pairs=(("disclosure_until", "auction_at"),),
+        project, now, amendment, pairs=(("disclosure_until", "auction_at"),),
     )
     violations += rules.at_least(
         "timeline.disclosure_short", rules.announced_at(project, now, amendment), timeline.get("disclosure_until"),

@@ -81,15 +81,14 @@ def ggzy_methods():
 
 @hookimpl
 def ggzy_check_rules(project, now, calendar, amendment):
-    """The announcement and listing periods and the lot amounts of land sales (RULES.md "land.listing, land.auction")."""
+    """The announcement and listing periods and the lot amounts of land sales (RULES.md "land.*")."""
     if project.method not in METHODS:
         return []
     timeline = project.timeline
     announced = rules.announced_at(project, now, amendment)
     if project.method == LISTING:
         violations = rules.check_order(
-            project, now, amendment, required=("listing_from", "listing_until"),
-            pairs=(("listing_from", "listing_until"),),
+            project, now, amendment, pairs=(("listing_from", "listing_until"),),
         )
         violations += rules.at_least(
             "timeline.announcement_short", announced, timeline.get("listing_from"), ANNOUNCEMENT_DAYS,
@@ -104,8 +103,7 @@ def ggzy_check_rules(project, now, calendar, amendment):
         )
     else:
         violations = rules.check_order(
-            project, now, amendment, required=("registration_until", "auction_at"),
-            pairs=(("registration_until", "auction_at"),),
+            project, now, amendment, pairs=(("registration_until", "auction_at"),),
         )
         violations += rules.at_least(
             "timeline.announcement_short", announced, timeline.get("auction_at"), ANNOUNCEMENT_DAYS,

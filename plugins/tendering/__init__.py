@@ -137,7 +137,7 @@ def ggzy_methods():
 
 @hookimpl
 def ggzy_check_rules(project, now, calendar, amendment):
-    """The timeline, deposit, invitation and scoring rules of tendering (RULES.md "tendering.open, tendering.invited")."""
+    """The timeline, deposit, invitation and scoring rules of tendering (RULES.md "tendering.*")."""
     if project.method not in METHODS:
         return []
     timeline = project.timeline

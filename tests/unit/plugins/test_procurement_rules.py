@@ -7,7 +7,7 @@ import pytest
 
 from plugins.procurement import ggzy_check_rules
 from trading.rules import AmendmentView, LotView, ProjectView
-from tests.unit.trading.test_timeline_rules import WeekendCalendar
+from tests.unit.trading.test_timeline_rules import WeekendCalendar, warned
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)  # the announcement, a Tuesday
@@ -339,4 +339,4 @@ def test_a_deadline_on_a_saturday_only_warns():
     results = check(purchase(bid_deadline=at(12, 26, 9, 30)))
 
     assert blocking(results) == []
-    assert [(w.rule, w.extra["field"]) for w in results] == [("calendar.non_working_day", "bid_deadline")]
+    assert warned(results) == [("timeline.non_working_day", "bid_deadline")]

@@ -7,7 +7,7 @@ import pytest
 
 from plugins.tendering import ggzy_check_rules
 from trading.rules import AmendmentView, LotView, ProjectView
-from tests.unit.trading.test_timeline_rules import WeekendCalendar
+from tests.unit.trading.test_timeline_rules import WeekendCalendar, warned
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)  # the announcement, a Tuesday
@@ -25,7 +25,8 @@ def tender(method="tendering.open", lots=None, params=None, **timeline):
     if params is None:
         params = {"invitees": ["org-a", "org-b", "org-c"]} if method == "tendering.invited" else {}
     if lots is None:
-        lots = [LotView(id="lot-1", number=1, title="Lot 1", budget=Decimal("5000000.00"), deposit=Decimal("100000.00"))]
+        lots = [LotView(id="lot-1", number=1, title="Lot 1", budget=Decimal("5000000.00"),
+                        deposit=Decimal("100000.00"))]
     return ProjectView(id="p1", method=method, sector="tendering", params=params, lots=lots,
                        timeline={name: moment for name, moment in instants.items() if moment is not None})
 
@@ -175,7 +176,7 @@ def test_a_bid_deadline_on_a_sunday_only_warns():
     results = check(tender(docs_until=at(12, 7, 17), bid_deadline=at(12, 27, 9, 30)))
 
     assert blocking(results) == []
-    assert [(w.rule, w.extra["field"]) for w in results] == [("calendar.non_working_day", "bid_deadline")]
+    assert warned(results) == [("timeline.non_working_day", "bid_deadline")]
 
 
 # amendments (Reg Art 21, TBL Art 23)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from trading import timeline_rules as rules
 from trading.errors import RuleViolation, RuleWarning
+from trading.i18n import _
 from trading.rules import AmendmentView, LotView, ProjectView, local_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -39,9 +40,18 @@ class WeekendCalendar:
         return moment
 
     def warnings_for(self, moment, name):
-        if self.is_workday(local_date(moment)):
+        day = local_date(moment)
+        if self.is_workday(day):
             return []
-        return [RuleWarning("calendar.non_working_day", f"{name} falls on a non-working day", field=name)]
+        return [RuleWarning("timeline.non_working_day",
+                            _("${name} falls on a non-working day (${date}).",
+                              mapping={"name": name, "date": day.isoformat()}),
+                            date=day.isoformat())]
+
+
+def warned(results):
+    """(rule, instant) of each non-working-day warning among a check's results."""
+    return [(w.rule, w.message.mapping["name"]) for w in results if not w.blocking]
 
 
 def project(timeline, method="tendering.open", lots=(), params=None, published_at=None):
@@ -103,8 +113,6 @@ def test_working_days_skip_weekends_and_holidays():
 
 
 def test_the_minimum_and_actual_fill_the_message():
-    from trading.i18n import _
-
     [violation] = rules.at_least("x.short", at(12, 1), at(12, 20), 20,
                                  _("at least ${minimum} days (now ${actual}) for ${who}", mapping={"who": "bidders"}),
                                  source="s", policy="p")
@@ -153,11 +161,24 @@ def test_questions_until_defaults_to_the_bid_deadline():
     )
 
 
-def test_a_missing_required_instant_is_refused():
-    [violation] = rules.check_sealed_order(sealed(docs_until=None), at(12, 1), None)
+def test_a_missing_instant_is_left_to_the_project_service():
+    # the service reports timeline.missing from the method's required_timeline
+    assert rules.check_sealed_order(sealed(docs_until=None), at(12, 1), None) == []
 
-    assert violation.rule == "timeline.order"
-    assert violation.extra["field"] == "docs_until"
+
+def test_a_defaulted_questions_until_is_not_reported_twice():
+    late = sealed(docs_from=at(11, 30), docs_until=at(11, 30, 12), bid_deadline=at(11, 30, 18))
+    late.timeline["questions_until"] = late.timeline["bid_deadline"]  # as the service fills it in
+
+    violations = rules.check_sealed_order(late, at(12, 1), None)
+
+    assert sorted(v.extra["field"] for v in violations) == ["bid_deadline", "docs_from", "docs_until"]
+
+
+def test_an_explicit_questions_until_before_the_announcement_is_refused():
+    violations = rules.check_sealed_order(sealed(questions_until=at(11, 30)), at(12, 1), None)
+
+    assert [v.extra["field"] for v in violations] == ["questions_until"]
 
 
 def test_an_amendment_checks_only_the_changed_instants_against_its_issue():
@@ -286,9 +307,8 @@ def test_scoring_needs_exactly_one_price_criterion():
 def test_a_deadline_on_a_non_working_day_only_warns():
     warnings = rules.deadline_warnings(sealed(docs_until=at(12, 5, 17)), WeekendCalendar(), None)
 
-    assert [(w.rule, w.extra["field"], w.blocking) for w in warnings] == [
-        ("calendar.non_working_day", "docs_until", False)
-    ]
+    assert warned(warnings) == [("timeline.non_working_day", "docs_until")]
+    assert [(w.blocking, w.extra["date"]) for w in warnings] == [(False, "2026-12-05")]
 
 
 def test_a_start_instant_on_a_weekend_does_not_warn():
@@ -300,15 +320,17 @@ def test_an_amendment_warns_only_about_the_deadlines_it_moves():
     moved = sealed(docs_until=at(12, 5, 17), bid_deadline=at(12, 27))
     amendment = AmendmentView(old_timeline=old, issued_at=at(12, 2))
 
-    assert [w.extra["field"] for w in rules.deadline_warnings(moved, WeekendCalendar(), amendment)] == [
-        "bid_deadline"
+    assert warned(rules.deadline_warnings(moved, WeekendCalendar(), amendment)) == [
+        ("timeline.non_working_day", "bid_deadline")
     ]
 
 
 def test_identical_calendar_warnings_are_given_once():
     class Unconfirmed(WeekendCalendar):
         def warnings_for(self, moment, name):
-            return [RuleWarning("calendar.unconfirmed", "the 2027 calendar is not confirmed")]
+            year = local_date(moment).year
+            return [RuleWarning("calendar.unconfirmed", _("The calendar of ${year} is unconfirmed.",
+                                                          mapping={"year": year}), year=year)]
 
     warnings = rules.deadline_warnings(sealed(), Unconfirmed(), None)
 
