@@ -1,6 +1,5 @@
 """The JSON API: the view decorator, input checking before permission, and the shared view helpers."""
 import json
-import math
 from decimal import Decimal
 
 import jsonschema
@@ -9,7 +8,7 @@ from pyramid.viewderivers import INGRESS
 
 from ..errors import AuthRequired, RequestInvalid, field_error
 from ..i18n import _
-from ..security import Permission, roles_for
+from ..security import roles_for
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500

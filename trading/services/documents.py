@@ -1,5 +1,4 @@
 """Project documents in the file store (each download audited) and anonymous questions with public answers."""
-import os
 import re
 import unicodedata
 
@@ -7,7 +6,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..errors import Conflict, Forbidden, NotFound, RequestInvalid, TooLarge, field_error
-from ..i18n import _, local_text
+from ..i18n import _, instant, local_text
 from ..models import Document, Question
 from ..storage import get_store
 from . import registrations
@@ -59,7 +58,7 @@ def add_document(request, project, field, kind):
 def document_json(document):
     return {"id": document.id, "project_id": document.project_id, "kind": document.kind, "name": document.name,
             "sha256": document.sha256, "size": document.size, "content_type": document.content_type,
-            "uploaded_at": document.uploaded_at.isoformat()}
+            "uploaded_at": instant(document.uploaded_at)}
 
 
 def list_documents(request, project):
@@ -141,8 +140,6 @@ def list_questions(request, project):
 
 
 def question_json(request, question):
-    from ..i18n import instant
-
     body = {"id": question.id, "text": question.text, "asked_at": instant(question.asked_at),
             "answer": question.answer, "answered_at": instant(question.answered_at)}
     if request.user is not None and request.user.role == "inspector":
