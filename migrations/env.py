@@ -2,6 +2,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import experts.models  # noqa: F401  (the built-in plugins' tables share the one schema)
 from trading.models import metadata
 
 config = context.config

@@ -73,8 +73,14 @@ def app_settings(db_url, engine, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app_config(app_settings):
-    return configure(app_settings)
+def app_config(app_settings, engine):
+    """The app, with the specialty catalogue committed once (every test reads it, none changes it)."""
+    from experts.catalogue import load_specialties
+
+    config = configure(app_settings)
+    with testing.ScriptRequest(config.registry, config.registry["dbsession_factory"]) as request:
+        load_specialties(request)
+    return config
 
 
 @pytest.fixture(scope="session")

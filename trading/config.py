@@ -25,6 +25,7 @@ def configure(settings=None, extra_plugins=()):
     config.include(".clock")
     config.include(".models")
     config.include(".storage")
+    config.include(".notifier")
     config.include(".security")
     config.include(".routes")
     config.include(".api")

@@ -86,6 +86,27 @@ def ggzy_deadline_handlers():
     """
 
 
+@hookspec(firstresult=True)
+def ggzy_committee_minimum(project, lot):
+    """Return the smallest evaluation committee the method allows for ``lot`` (or the whole project), or None.
+
+    Called by ``experts`` when an officer creates a draw, to check the
+    composition rule (RULES.md: at least 5, or 7 for a procurement lot
+    budgeted at 10,000,000.00 or more, or 3 for negotiation, consultation and
+    inquiry). ``lot`` is None for a draw that covers every lot; the plugin
+    providing the project's method answers.
+    """
+
+
+@hookspec
+def ggzy_reference_data(request):
+    """Load this plugin's reference data (catalogues, defaults); return a short summary of what was added.
+
+    Called by ``ggzy initdb`` inside one transaction, after the schema is at
+    head. Must be idempotent: a second run adds nothing.
+    """
+
+
 @hookspec
 def ggzy_includeme(config):
     """Add this plugin's own routes, views, templates and translations to the Pyramid configuration.

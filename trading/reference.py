@@ -9,7 +9,12 @@ def loader(func):
 
 
 def load_all(request):
-    return {func.__name__: func(request) for func in LOADERS}
+    """The core's loaders, then every plugin's ggzy_reference_data."""
+    loaded = {func.__name__: func(request) for func in LOADERS}
+    for result in request.registry["plugin_manager"].hook.ggzy_reference_data(request=request):
+        if result:
+            loaded.update(result)
+    return loaded
 
 
 def _register_loaders():

@@ -307,3 +307,19 @@ def _check_sme_deduction(params):
         minimum=float(minimum), maximum=float(maximum),
         actual=rules.json_number(deduction) if deduction is not None else params["sme_deduction"],
     )]
+
+
+LARGE_BUDGET = Decimal("10000000.00")  # O87 Art 47: seven members from this budget
+
+
+@hookimpl
+def ggzy_committee_minimum(project, lot):
+    """Open tender: five, or seven from a budget of 10,000,000.00 (O87 Art 47); the other methods three (O74 Art 7, C214 Art 14)."""
+    if not project.method.startswith(SECTOR + "."):
+        return None
+    if project.method != "procurement.open":
+        return 3
+    budgets = [lot.budget] if lot is not None else [each.budget for each in project.lots]
+    if any(budget is not None and budget >= LARGE_BUDGET for budget in budgets):
+        return 7
+    return 5

@@ -174,3 +174,11 @@ def _check_invitees(params):
           mapping={"minimum": MIN_INVITEES, "actual": len(invitees)}),
         source="TBL Art 17", policy="TBL", field="invitees", minimum=MIN_INVITEES, actual=len(invitees),
     )]
+
+
+@hookimpl
+def ggzy_committee_minimum(project, lot):
+    """Tendering committees: at least five (TBL Art 37)."""
+    if not project.method.startswith(SECTOR + "."):
+        return None
+    return COMMITTEE_MIN

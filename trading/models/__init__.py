@@ -12,6 +12,7 @@ from .registrations import DepositPayment, Registration, RegistrationLot  # noqa
 from .documents import Document, Question  # noqa: F401
 from .bids import Bid, BidFile  # noqa: F401
 from .reference import CalendarOverride, CalendarYear, Policy  # noqa: F401
+from .outbox import OutboxMessage  # noqa: F401
 
 configure_mappers()
 

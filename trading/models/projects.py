@@ -72,6 +72,8 @@ class Lot(Base):
     reserve_price: Mapped[Optional[Decimal]]
     # None until the project reaches opening; then the lot's own status
     status: Mapped[Optional[str]] = mapped_column(String(16))
+    # set when the officer starts the evaluation (评标): from then on officers see the committee
+    evaluation_started_at: Mapped[Optional[datetime]]
 
     project: Mapped[Project] = relationship(back_populates="lots")
 
