@@ -609,7 +609,7 @@ def project_create(request):
             project = projects.create(request, data)
     except DomainError as error:
         request.response.status_int = error.status
-        return form_page(request, method, values or initial_values(method), form_errors(request, error))
+        return form_page(request, method, values, form_errors(request, error))
     flash(request, _("Draft ${code} saved. Check it, then publish it.", mapping={"code": project.code}))
     return HTTPSeeOther(location=request.route_url("officer.project", project_id=project.id))
 

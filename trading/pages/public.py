@@ -81,9 +81,9 @@ CODE_MSGIDS = [
 # --- shared by the public and the officer pages ---------------------------------------------------
 
 
-def load_project(request, project_id):
+def load_project(request, project_id, for_update=False):
     """The project after its due transitions (DESIGN.md: a request that reads a project applies them first)."""
-    project = projects.get_project(request, project_id)
+    project = projects.get_project(request, project_id, for_update=for_update)
     if projects.apply_due(request, project.id):
         request.dbsession.refresh(project)
     return project

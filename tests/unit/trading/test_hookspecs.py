@@ -102,3 +102,64 @@ def test_a_method_code_provided_twice_stops_the_start():
 
     with pytest.raises(ValueError, match="tendering.open"):
         build_registry(make_plugin_manager(extra=[Copycat()]))
+
+
+def test_committee_minimum_comes_from_the_method_plugin():
+    from trading.rules import LotView, ProjectView
+
+    class Custom:
+        @hookimpl
+        def ggzy_committee_minimum(self, project, lot):
+            return 9 if project.method == "custom.method" else None
+
+    pm = make_plugin_manager(extra=[Custom()])
+    custom = ProjectView(id=None, method="custom.method", sector="custom", timeline={}, params={})
+    assert pm.hook.ggzy_committee_minimum(project=custom, lot=None) == 9
+    big = ProjectView(id=None, method="procurement.open", sector="procurement", timeline={}, params={},
+                      lots=[LotView(id="l", number=1, title="t", budget=__import__("decimal").Decimal("10000000.00"))])
+    assert pm.hook.ggzy_committee_minimum(project=big, lot=None) == 7
+    small = ProjectView(id=None, method="procurement.competitive_negotiation", sector="procurement", timeline={},
+                        params={})
+    assert pm.hook.ggzy_committee_minimum(project=small, lot=None) == 3
+
+
+def test_reference_data_of_every_plugin_is_loaded_by_initdb_in_one_call():
+    from trading import reference
+
+    calls = []
+
+    class Catalogue:
+        @hookimpl
+        def ggzy_reference_data(self, request):
+            calls.append(request)
+            return {"things": 3}
+
+    class FakeRequest:
+        pass
+
+    request = FakeRequest()
+    request.registry = {"plugin_manager": make_plugin_manager(extra=[Catalogue()])}
+    saved = list(reference.LOADERS)
+    reference.LOADERS.clear()
+    # the built-in experts plugin loads specialties through a session: give it one that records
+    added = []
+
+    class Session:
+        def execute(self, *_a, **_k):
+            class R:
+                def scalars(self):
+                    return []
+            return R()
+
+        def add(self, row):
+            added.append(row)
+
+        def flush(self):
+            pass
+
+    request.dbsession = Session()
+    try:
+        loaded = reference.load_all(request)
+    finally:
+        reference.LOADERS[:] = saved
+    assert calls == [request] and loaded["things"] == 3 and loaded["specialties"] == len(added) > 50
