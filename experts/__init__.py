@@ -26,7 +26,18 @@ def ggzy_includeme(config):
     add("api.invitation.accept", API + "/invitations/{invitation_id}/accept")
     add("api.invitation.decline", API + "/invitations/{invitation_id}/decline")
     add("api.lot.committee", API + "/projects/{project_id}/lots/{lot_id}/committee")
+    # pages
+    add("experts.pool", "/admin/experts")
+    add("experts.new", "/admin/experts/new")
+    add("experts.import", "/admin/experts/import")
+    add("experts.detail", "/admin/experts/{expert_id}")
+    add("experts.records", "/experts/{expert_id}/records")
+    add("experts.invitations", "/expert")
+    add("experts.invitation", "/expert/invitations/{invitation_id}")
+    add("experts.draws", "/officer/projects/{project_id}/draws")
+    add("experts.draw", "/draws/{draw_id}")
     config.scan("experts.views")
+    config.scan("experts.pages")
 
 
 @hookimpl

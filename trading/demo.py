@@ -50,4 +50,6 @@ def load(request):
                                  org_id=orgs[org_key].id if org_key else None, display_name=display,
                                  audit_action="demo.user")
         logins.append((role, username, DEMO_PASSWORD))
+    for extra in request.registry["plugin_manager"].hook.ggzy_demo_data(request=request):
+        logins.extend(extra or [])
     return logins

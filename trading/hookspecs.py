@@ -108,6 +108,15 @@ def ggzy_reference_data(request):
 
 
 @hookspec
+def ggzy_demo_data(request):
+    """Load this plugin's part of the demo (``ggzy demo``); return the demo logins it made as (role, username, password).
+
+    Called after the core's demo organisations and users exist, inside the
+    same transaction; must be idempotent.
+    """
+
+
+@hookspec
 def ggzy_includeme(config):
     """Add this plugin's own routes, views, templates and translations to the Pyramid configuration.
 

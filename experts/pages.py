@@ -1,0 +1,1 @@
+"""HTML pages of the expert pool, the draws and the invitations."""
