@@ -56,7 +56,7 @@ def ggzy_deadline_handlers():
 
 def committee_of(dbsession, lot):
     """The accepted members of a lot's draws (or of project-wide draws), with the owner representatives."""
-    from .models import Draw, Invitation
+    from .models import Draw
 
     draws = dbsession.execute(
         select(Draw).where(Draw.project_id == lot.project_id, (Draw.lot_id == lot.id) | (Draw.lot_id.is_(None)),
@@ -78,3 +78,12 @@ def ggzy_committee(lot):
     from sqlalchemy.orm import object_session
 
     return committee_of(object_session(lot), lot)
+
+
+@hookimpl
+def ggzy_demo_data(request):
+    """About 300 demo experts, and the demo login "expert" linked to one of them; no new logins."""
+    from .demo import load
+
+    load(request)
+    return []

@@ -19,9 +19,10 @@ EXPERT = {
     "properties": {
         "name": {"type": "string", "minLength": 1, "maxLength": 100},
         "id_number": {"type": "string", "minLength": 1, "maxLength": 40},
-        "phone": OPTIONAL, "employer_name": OPTIONAL, "employer_uscc": {"type": ["string", "null"], "maxLength": 40},
+        "phone": {"type": ["string", "null"], "maxLength": 40}, "employer_name": OPTIONAL,
+        "employer_uscc": {"type": ["string", "null"], "maxLength": 40},
         "specialties": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"type": "string", "minLength": 1, "maxLength": 16}},
-        "region_code": {"type": ["string", "null"], "maxLength": 12}, "title": OPTIONAL,
+        "region_code": {"type": ["string", "null"], "maxLength": 12}, "title": {"type": ["string", "null"], "maxLength": 100},
     },
     "required": ["name", "id_number", "specialties"],
 }

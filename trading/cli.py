@@ -89,6 +89,51 @@ def cmd_demo(args):
     return 0
 
 
+def cmd_import_experts(args):
+    from experts import pool
+
+    from .i18n import _
+
+    try:
+        with open(args.file, "rb") as fileobj:
+            data = fileobj.read()
+    except OSError as error:
+        print(f"ggzy import-experts: {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    shown = []
+
+    def progress(done, total, width=30):
+        # a plain bar redrawn in place with \r, at most once per percent: a captured stderr stays short
+        step = done * 100 // total
+        if shown and shown[-1] == step and done != total:
+            return
+        shown.append(step)
+        filled = width * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}" + ("\n" if done == total else ""))
+        sys.stderr.flush()
+
+    _registry, env = load(args.ini)
+    request = env["request"]
+    translate = request.localizer.translate
+    try:
+        try:
+            rows = pool.read_rows(args.file, data)
+        except DomainError as error:
+            reasons = [translate(detail["message"]) for detail in error.details] or [_message(env, error)]
+            print(f"ggzy import-experts: {args.file}: {'; '.join(reasons)}", file=sys.stderr)
+            return 2
+        with request.tm:
+            result = pool.import_rows(request, rows, progress=progress)
+    finally:
+        env["closer"]()
+    print(translate(_("Experts created: ${created}, updated: ${updated}, rows refused: ${failed}.",
+                      mapping={"created": result["created"], "updated": result["updated"],
+                               "failed": len(result["errors"])})))
+    for error in result["errors"]:
+        print(translate(_("row ${row}: ${message}", mapping=error)))
+    return 1 if result["errors"] else 0
+
+
 def cmd_sweep(args):
     from .scheduler import sweep
 
@@ -154,6 +199,19 @@ def parser():
     p = commands.add_parser("demo", help="load demo data and print the demo logins")
     p.add_argument("ini")
     p.set_defaults(run=cmd_demo)
+
+    p = commands.add_parser(
+        "import-experts", help="import experts from a CSV (UTF-8) or XLSX file",
+        description="Import experts from a CSV (UTF-8) or XLSX file with the columns name, id_number, phone, "
+                    "employer_name, employer_uscc, specialties (codes separated by ;), region_code, title. "
+                    "Every row is created, or updated when its identity number is known, in its own savepoint of "
+                    "one transaction: a bad row never stops the good ones. Prints the counts and one line per "
+                    "refused row (row N: reason; N counts data rows from 1).",
+        epilog="exit status: 0 when every row was imported, 1 when any row was refused, "
+               "2 when the file cannot be read")
+    p.add_argument("ini")
+    p.add_argument("file", help="a .csv (UTF-8) or .xlsx file whose first row names the columns")
+    p.set_defaults(run=cmd_import_experts)
 
     p = commands.add_parser("sweep", help="apply every due transition once and exit")
     p.add_argument("ini")

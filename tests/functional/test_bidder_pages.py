@@ -11,8 +11,8 @@ from trading.demo import full_uscc
 from trading.models import AuditEvent, Bid, Organization
 
 from ..conftest import PASSWORD
-from .sealed import (Parties, at, bank_notice, create_and_publish, procurement_body, register_and_pay, set_clock,
-                     submit_bid, tendering_body)
+from .sealed import (Parties, at, bank_notice, create_and_publish, procurement_body, register_and_pay,
+                     set_clock, submit_bid, tendering_body)
 from .test_pages import csrf_of
 
 SECRET = "kept in the safe 2026"
@@ -203,6 +203,7 @@ def test_bidder_registers_pays_downloads_asks_bids_withdraws_resubmits_and_decry
         assert hashlib.sha256(content).hexdigest() in receipt.text
     assert bid.receipt_hash in receipt.text and bid_id in receipt.text
     assert f'href="/api/v1/bids/{bid_id}/receipt.pdf"' in receipt.text
+    assert client.get(f"/api/v1/bids/{bid_id}/receipt.pdf").body.startswith(b"%PDF")
     assert "Your bid is sealed" in receipt.text
     assert SECRET not in receipt.text
 
@@ -222,6 +223,7 @@ def test_bidder_registers_pays_downloads_asks_bids_withdraws_resubmits_and_decry
     opening = client.get(page_url(project))
     assert 'id="unlock_secret-' + new_id + '"' in opening.text and "Decrypt my bid" in opening.text
     assert 'id="unlock_secret-' + bid_id + '"' not in opening.text  # the withdrawn bid has no decrypt form
+    assert "0 of 3 bids decrypted" in opening.text
 
     # a wrong secret: shown at the form, committed to the audit trail, and a retry is possible
     wrong = post_action(client, project, "decrypt", status=422, bid_id=new_id, unlock_secret="not the secret")
@@ -327,6 +329,18 @@ def test_bid_after_the_deadline_is_refused_with_409(api, project):
     assert "bid.deadline_passed" in refused.text
 
 
+def test_withdrawal_after_the_deadline_is_refused_with_409(api, project, dbsession):
+    register_and_pay(api, project, "bidder1")
+    bid_id = submit_bid(api, project, "bidder1", "950000.00").json["id"]
+    client = log_in(api, "bidder1")
+    page = client.get(page_url(project))
+    set_clock(api, at(21, 9, 30))
+    refused = client.post(page_url(project), {"csrf_token": csrf_of(page), "action": "withdraw", "bid_id": bid_id},
+                          status=409)
+    assert 'role="alert"' in refused.text and "bid.deadline_passed" in refused.text
+    assert dbsession.get(Bid, bid_id).status == "sealed"
+
+
 def test_unknown_action_is_400_not_500(api, project):
     client = log_in(api, "bidder1")
     post_action(client, project, "explode", status=400)
@@ -378,8 +392,11 @@ def test_every_bidder_page_renders_in_chinese(api, project):
 def test_every_form_field_has_a_label_and_every_form_a_csrf_token(api, project):
     register_and_pay(api, project, "bidder1")
     client = log_in(api, "bidder1")
+    checked = 0
     for page in (browser(api).get("/register"), client.get(page_url(project))):
-        for form in re.findall(r"<form .*?</form>", page.text, re.S):
+        for form in re.findall(r"<form .*?</form>", page.text, re.DOTALL):
             assert 'name="csrf_token"' in form
             for field_id in re.findall(r'<(?:input|textarea|select)\s+(?:type="(?!hidden)[^"]*"\s+)?id="([^"]+)"', form):
                 assert f'for="{field_id}"' in form, field_id
+                checked += 1
+    assert checked >= 14  # nine registration fields, the question, price, files and both secrets

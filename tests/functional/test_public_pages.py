@@ -6,7 +6,16 @@ import pytest
 from trading.services.policies import load_policies
 
 from ..conftest import PASSWORD
-from .sealed import Parties, at, create_and_publish, iso, register_and_pay, set_clock, submit_bid, tendering_body
+from .sealed import (
+    Parties,
+    at,
+    create_and_publish,
+    iso,
+    register_and_pay,
+    set_clock,
+    submit_bid,
+    tendering_body,
+)
 from .test_pages import csrf_of
 
 RESERVE = "7654321.00"

@@ -14,6 +14,8 @@ USERNAME = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"^[A-
 PASSWORD = {"type": "string", "minLength": 1, "maxLength": 256}
 TEXT = {"type": "string", "minLength": 1, "maxLength": 200}
 OPTIONAL_TEXT = {"type": ["string", "null"], "maxLength": 200}
+NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+OPTIONAL_NAME = {"type": ["string", "null"], "maxLength": 100}
 USCC = {"type": "string", "minLength": 1, "maxLength": 40}
 
 LOGIN = {
@@ -25,7 +27,7 @@ LOGIN = {
 REGISTER = {
     "type": "object",
     "properties": {
-        "name": TEXT, "uscc": USCC, "legal_representative": TEXT, "contact_name": TEXT,
+        "name": TEXT, "uscc": USCC, "legal_representative": NAME, "contact_name": NAME,
         "phone": {"type": "string", "minLength": 3, "maxLength": 40},
         "email": {"type": "string", "minLength": 3, "maxLength": 200, "pattern": r"^[^@\s]+@[^@\s]+$"},
         "username": USERNAME, "password": PASSWORD,
@@ -37,7 +39,7 @@ ORGANIZATION = {
     "type": "object",
     "properties": {
         "name": TEXT, "uscc": USCC, "kind": {"enum": list(ORG_KINDS)},
-        "legal_representative": OPTIONAL_TEXT, "contact_name": OPTIONAL_TEXT,
+        "legal_representative": OPTIONAL_NAME, "contact_name": OPTIONAL_NAME,
         "phone": {"type": ["string", "null"], "maxLength": 40},
         "email": {"type": ["string", "null"], "maxLength": 200},
     },
@@ -50,7 +52,7 @@ USER = {
         "username": USERNAME, "password": PASSWORD, "role": {"enum": list(ROLES)},
         "org_id": {"type": ["string", "null"], "maxLength": 64},
         "expert_id": {"type": ["string", "null"], "maxLength": 64},
-        "display_name": OPTIONAL_TEXT,
+        "display_name": OPTIONAL_NAME,
     },
     "required": ["username", "password", "role"],
 }

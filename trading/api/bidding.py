@@ -108,7 +108,7 @@ def list_documents(request):
 def download_document(request):
     document = documents.get_document(request, request.matchdict["doc_id"])
     project = projects.get_project(request, document.project_id)
-    documents.check_download(request, project, document)
+    documents.check_download(request, project)
     documents.record_download(request, project, document)
     response = FileResponse(str(documents.content_path(request, document)), request=request,
                             content_type=document.content_type)

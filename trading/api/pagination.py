@@ -29,8 +29,13 @@ def keyset_page(request, query, sort_column, id_column, to_json, limit, descendi
     cursor = getattr(request, "query_input", {}).get("cursor")
     if cursor:
         sort_value, id_value = decode_cursor(cursor, 2)
-        if convert is not None:
-            sort_value = convert(sort_value)
+        try:
+            if not isinstance(id_value, str) or isinstance(sort_value, (dict, list)):
+                raise ValueError("cursor")
+            if convert is not None:
+                sort_value = convert(sort_value)
+        except (ValueError, TypeError, OverflowError):
+            raise RequestInvalid(details=[field_error("cursor", _("The cursor is not valid."))]) from None
         if descending:
             query = query.where(or_(sort_column < sort_value, and_(sort_column == sort_value, id_column < id_value)))
         else:

@@ -1,7 +1,6 @@
 """Projects API: create, edit drafts, publish, amend, terminate, list and read."""
 from datetime import datetime
 
-from sqlalchemy import or_, select
 
 from ..models import Project
 from ..security import Permission
@@ -11,9 +10,11 @@ from . import LIST_QUERY, api_view, page_limit
 from .pagination import keyset_page
 
 MONEY = {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,2})?$"}
+# at least one character that is not white space
+TITLE = {"type": "string", "minLength": 1, "maxLength": 300, "pattern": r"\S"}
 LOT = {
     "type": "object",
-    "properties": {"title": {"type": "string", "minLength": 1, "maxLength": 300}, "budget": MONEY,
+    "properties": {"title": TITLE, "budget": MONEY,
                    "deposit": MONEY, "start_price": MONEY, "increment": MONEY, "reserve_price": MONEY},
     "required": ["title"],
     "additionalProperties": False,
@@ -25,7 +26,7 @@ CREATE = {
     "type": "object",
     "properties": {
         "method": {"type": "string", "minLength": 1, "maxLength": 64},
-        "title": {"type": "string", "minLength": 1, "maxLength": 300},
+        "title": TITLE,
         "description": {"type": ["string", "null"], "maxLength": 20000},
         "owner_org_id": ID,
         "agent_org_id": {"anyOf": [ID, {"type": "null"}]},
@@ -41,9 +42,11 @@ PATCH = {
                    ("title", "description", "owner_org_id", "agent_org_id", "lots", "timeline", "params")},
     "additionalProperties": False,
 }
-AMENDMENT = {"type": "object", "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 20000},
+AMENDMENT = {"type": "object", "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 20000,
+                                                       "pattern": r"\S"},
                                               "timeline": TIMELINE}, "required": ["text"]}
-TERMINATE = {"type": "object", "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000}},
+TERMINATE = {"type": "object", "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000,
+                                                         "pattern": r"\S"}},
              "required": ["reason"]}
 STATUSES = ["draft", "announced", "opening", "evaluating", "auction", "publicity", "awarded", "contracted", "failed",
             "terminated"]
@@ -60,16 +63,7 @@ def create(request):
 @api_view("api.projects", "GET", Permission.PUBLIC, query=LIST,
           summary="Published projects, newest first; officers, inspectors and admins also see drafts")
 def list_projects(request):
-    q = request.query_input
-    query = select(Project)
-    if not projects.is_staff(request):
-        query = query.where(Project.status != "draft")
-    for name in ("sector", "method", "status"):
-        if name in q:
-            query = query.where(getattr(Project, name) == q[name])
-    if "q" in q:
-        text = q["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(Project.title.ilike(f"%{text}%", escape="\\"), Project.code.ilike(f"%{text}%", escape="\\")))
+    query = projects.search(request, request.query_input)
     return keyset_page(request, query, Project.listed_at, Project.id, lambda p: projects.project_json(request, p),
                        page_limit(request), descending=True, convert=datetime.fromisoformat)
 

@@ -87,8 +87,7 @@ REGISTER_FIELDS = (
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]+$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+$")
 # the form field a refusal without a field belongs to
-CODE_FIELDS = {"org.exists": "uscc", "user.exists": "username", "registration.not_invited": "lot_ids",
-               "bid.not_qualified": "price"}
+CODE_FIELDS = {"org.exists": "uscc", "user.exists": "username"}
 CURRENT_BIDS = ("sealed", "opened", "above_ceiling", "decrypt_failed")
 
 
@@ -264,7 +263,7 @@ def _project_values(request, project, errors=None, values=None):
         download_refusal = _("Your user belongs to no organisation.")
     else:
         try:
-            documents.check_download(request, project, docs[0] if docs else None)
+            documents.check_download(request, project)
         except DomainError as error:
             download_refusal = request.localizer.translate(error.message)
     questions_until = timeline.get("questions_until")
@@ -306,6 +305,7 @@ def _project_values(request, project, errors=None, values=None):
         "procurement": project.sector == "procurement",
         "decrypting": decrypting,
         "opening_closed": project.opening_closed_at is not None,
+        "progress": {lot["lot_id"]: lot for lot in opening.record_json(request, project)["lots"]} if decrypting else {},
         "min_secret": bid_service.MIN_SECRET,
         "errors": errors or {},
         "values": values or {},

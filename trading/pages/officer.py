@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..api import _detail
 from ..errors import DomainError, NotFound, RequestInvalid, field_error
 from ..i18n import LOCAL_TZ, _, instant, money
-from ..methods import SEALED
+from ..methods import MONEY_PATTERN, SEALED
 from ..models import Organization, Project
 from ..security import Permission
 from ..services import documents, opening, projects
@@ -39,6 +39,11 @@ ROW_KEY = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d{1,3})\]\.(?P<field>[a-
 ROW_REF = re.compile(r"^(?P<group>[a-z_.]+)\[(?P<index>\d{1,3})\]$")
 INTEGER = re.compile(r"^-?\d+$")
 OPENING_POLL_MS = 2000
+# clearer words than "Has the wrong format." for the patterns the methods use
+PATTERN_MESSAGES = {
+    MONEY_PATTERN: _("Enter an amount in yuan with at most 2 decimals, such as 1250000.00."),
+    r"^[a-z0-9_]{1,32}$": _("Use lower-case letters, digits and _ only (at most 32)."),
+}
 
 PARAM_LABELS = {
     "decrypt_minutes": _("Decryption window (minutes)"),
@@ -60,7 +65,10 @@ ITEM_LABELS = {"code": _("Code"), "name": _("Name"), "max": _("Maximum score"), 
 PARAM_HINTS = {
     "decrypt_minutes": _("Bidders decrypt their bids within this time after the opening starts."),
     "criteria": _("Needed for comprehensive scoring; the maximum scores add up to 100."),
+    "evaluation": _("Lowest evaluated price, or comprehensive scoring with the criteria below."),
     "price_formula": _("Used with comprehensive scoring."),
+    "points_above": _("Deviation formula only."),
+    "points_below": _("Deviation formula only."),
     "benchmark_discount": _("Deviation formula only: 0.02 takes 2% off the mean price."),
     "invitees": _("Invited tendering needs at least 3. Hold Ctrl (or ⌘) to choose several."),
     "sme_deduction": _("A fraction: 0.10 to 0.20 for goods and services, 0.03 to 0.05 for works."),
@@ -92,7 +100,7 @@ SECTOR_ORDER = ("tendering", "procurement", "land", "equity")
 
 
 def slug(name):
-    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
+    return re.sub(r"[^A-Za-z0-9_]+", "-", name).strip("-")
 
 
 def param_properties(method):
@@ -127,7 +135,7 @@ def param_widget(name, schema):
 def _rows(post, group, fields, drop=None):
     """The posted rows of a repeatable group in index order (lots[0].title, ...), blank rows kept."""
     found = {}
-    for key in post.keys():
+    for key in post:
         match = ROW_KEY.match(key)
         if match and match["group"] == group and match["field"] in fields:
             index = int(match["index"])
@@ -394,7 +402,10 @@ def checked_data(method, values, partial=False):
     shape = dict(data, timeline={k: v for k, v in data["timeline"].items() if v is not None})
     validator = jsonschema.Draft202012Validator(form_schema(method))
     for error in sorted(validator.iter_errors(_plain(shape)), key=lambda e: [str(p) for p in e.absolute_path]):
-        details.append(_detail(error))
+        detail = _detail(error)
+        if error.validator == "pattern" and error.validator_value in PATTERN_MESSAGES:
+            detail["message"] = PATTERN_MESSAGES[error.validator_value]
+        details.append(detail)
     if details:
         raise RequestInvalid(details=details)
     return data
@@ -413,16 +424,18 @@ class Form:
         self.values = values
         self.errors = (errors or {}).get("fields", {})
         self.ids = {}
+        self.labels = {}
         orgs = organisations(request)
         self.owners = [(org.id, org.name) for org in orgs.get("owner", [])]
         self.agents = [(org.id, org.name) for org in orgs.get("agent", [])]
         self.bidders = [(org.id, org.name) for org in orgs.get("bidder", [])]
 
     def field(self, name, label, widget="text", value="", hint=None, required=False, options=(), blank=None,
-              record=True, **attrs):
+              record=True, context=None, **attrs):
         field_id = "f-" + slug(name)
         if record:
             self.ids[name] = field_id
+            self.labels[name] = f"{context} · {self.translate(label)}" if context else self.translate(label)
         return {"name": name, "id": field_id, "label": self.translate(label), "widget": widget, "value": value,
                 "hint": self.translate(hint) if hint else None, "required": required,
                 "options": [(value_, self.translate(text)) for value_, text in options],
@@ -456,19 +469,24 @@ class Form:
         for name in lot_properties(self.method):
             extra = {"maxlength": 300} if name == "title" else {"inputmode": "decimal", "autocomplete": "off"}
             fields.append(self.field(f"lots[{index}].{name}", LOT_LABELS.get(name, name), value=row.get(name, ""),
-                                     hint=LOT_HINTS.get(name), required=name in required, record=record, **extra))
+                                     hint=LOT_HINTS.get(name), required=name in required, record=record,
+                                     context=self._row_context(_("Lot"), index), **extra))
         return fields
+
+    def _row_context(self, item_label, index):
+        return f"{self.translate(item_label)} {index + 1}" if isinstance(index, int) else None
 
     def lots(self):
         rows = self.values["lots"] or [{}]
         self.ids["lots"] = "f-lots"
+        self.labels["lots"] = self.translate(_("Lots"))
         return {"name": "lots", "id": "f-lots", "label": self.translate(_("Lots")),
                 "item_label": self.translate(_("Lot")), "add_label": self.translate(_("Add a lot")),
                 "min": 1, "max": MAX_LOTS, "error": self.errors.get("lots"),
                 "rows": [self._lot_fields(index, row) for index, row in enumerate(rows)],
                 "template": self._lot_fields("__i__", {}, record=False)}
 
-    def _param_field(self, name, schema, value, label, hint, required, record=True):
+    def _param_field(self, name, schema, value, label, hint, required, record=True, context=None):
         widget = param_widget(name, schema)
         attrs = {}
         if widget == "number":
@@ -480,30 +498,33 @@ class Form:
                 attrs["inputmode"] = "decimal"
         if widget == "select":
             options = [(str(option), OPTION_LABELS.get(option, str(option))) for option in schema["enum"]]
-            blank = None if (required or "default" in schema) else _("Not set")
+            # no default: an empty first choice, so that nothing is chosen for the officer unseen
+            blank = None if "default" in schema else (_("Choose") if required else _("Not set"))
             return self.field(name, label, "select", value, hint=hint, required=required, options=options,
-                              blank=blank, record=record)
+                              blank=blank, record=record, context=context)
         if widget == "organisation":
             return self.field(name, label, "select", value, hint=hint, required=required, options=self.bidders,
-                              blank=_("Choose an organisation"), record=record)
+                              blank=_("Choose an organisation"), record=record, context=context)
         if widget == "multiselect":
             items = schema.get("items", {})
             options = ([(str(o), OPTION_LABELS.get(o, str(o))) for o in items["enum"]] if "enum" in items
                        else self.bidders)
-            return self.field(name, label, "multiselect", value or [], hint=hint, options=options, record=record)
+            return self.field(name, label, "multiselect", value or [], hint=hint, options=options, record=record, context=context)
         if widget == "checkbox":
-            return self.field(name, label, "checkbox", bool(value), hint=hint, record=record)
+            return self.field(name, label, "checkbox", bool(value), hint=hint, record=record, context=context)
         if widget == "json":
             return self.field(name, label, "textarea", value, hint=hint or _("A JSON value."), required=required,
-                              record=record, rows=3)
+                              record=record, context=context, rows=3)
         return self.field(name, label, "number" if widget == "number" else "text", value, hint=hint,
-                          required=required, record=record, **attrs)
+                          required=required, record=record, context=context, **attrs)
 
-    def _row_fields(self, group, schema, index, row, record=True):
+    def _row_fields(self, group, schema, index, row, record=True, label=None):
         items = schema["items"]
         required = items.get("required", [])
-        return [self._param_field(f"{group}[{index}].{key}", sub, row.get(key, ""), ITEM_LABELS.get(key, key.replace("_", " ").capitalize()),
-                                  None, key in required, record=record)
+        context = self._row_context(label, index) if label else None
+        return [self._param_field(f"{group}[{index}].{key}", sub, row.get(key, ""),
+                                  ITEM_LABELS.get(key, key.replace("_", " ").capitalize()), None, key in required,
+                                  record=record, context=context)
                 for key, sub in items.get("properties", {}).items()]
 
     def params(self):
@@ -516,11 +537,13 @@ class Form:
             value = self.values["params"].get(name)
             if param_widget(name, schema) == "rows":
                 self.ids[key] = "f-" + slug(key)
+                self.labels[key] = self.translate(label)
                 out.append({"group": True, "name": key, "id": "f-" + slug(key), "label": self.translate(label),
                             "hint": self.translate(hint) if hint else None,
                             "item_label": self.translate(_("Row")), "add_label": self.translate(_("Add a row")),
                             "min": 0, "max": schema.get("maxItems", 50), "error": self.errors.get(key),
-                            "rows": [self._row_fields(key, schema, index, row) for index, row in enumerate(value or [])],
+                            "rows": [self._row_fields(key, schema, index, row, label=label)
+                                     for index, row in enumerate(value or [])],
                             "template": self._row_fields(key, schema, "__i__", {}, record=False)})
             else:
                 out.append(self._param_field(key, schema, value, label, hint, name in required))
@@ -529,7 +552,7 @@ class Form:
     def context(self):
         sections = {"general": self.general(), "timeline": self.timeline(), "lots": self.lots(),
                     "params": self.params()}
-        return {"sections": sections, "ids": self.ids}
+        return {"sections": sections, "ids": self.ids, "labels": self.labels}
 
 
 def organisations(request):
@@ -713,10 +736,8 @@ def _upload(request, project):
 
 def _answer(request, project):
     question_id = request.POST.get("question_id", "")
-    if question_id not in {question.id for question in documents.list_questions(request, project)}:
-        raise NotFound(message=_("This question does not belong to the project."))
     text = _required_text(request, "text", 10000, _("Enter the answer."))
-    documents.answer(request, question_id, text)
+    documents.answer(request, question_id, text, project=project)
     flash(request, _("The answer is published."))
 
 
@@ -745,12 +766,52 @@ def _amendment_fields(request, project, values, errors):
     return out
 
 
+def _org_name(request, org_id):
+    org = request.dbsession.get(Organization, org_id) if isinstance(org_id, str) else None
+    return org.name if org is not None else str(org_id)
+
+
+def param_rows(request, project, method):
+    """The project's params as people read them: (label, text or list of texts)."""
+    translate = request.localizer.translate
+    properties = param_properties(method)
+    rows = []
+    for name, value in (project.params or {}).items():
+        schema = properties.get(name, {})
+        widget = param_widget(name, schema)
+        label = translate(PARAM_LABELS.get(name, name.replace("_", " ").capitalize()))
+        if widget == "rows":
+            shown = []
+            for row in value or []:
+                if {"code", "name", "max", "kind"} <= set(row):
+                    shown.append(f"{row['name']} ({row['code']}): {_text(row['max'])} · "
+                                 f"{translate(OPTION_LABELS.get(row['kind'], row['kind']))}")
+                else:
+                    shown.append(", ".join(f"{key}: {_text(item)}" for key, item in row.items()))
+        elif widget == "multiselect":
+            shown = [_org_name(request, item) if "enum" not in schema.get("items", {}) else str(item)
+                     for item in value or []]
+        elif widget == "organisation":
+            shown = _org_name(request, value)
+        elif widget == "select":
+            shown = translate(OPTION_LABELS.get(value, str(value)))
+        elif widget == "checkbox":
+            shown = translate(_("yes") if value else _("no"))
+        elif isinstance(value, (dict, list)):
+            shown = json.dumps(value, ensure_ascii=False)
+        else:
+            shown = _text(value)
+        rows.append((label, shown))
+    return rows
+
+
 def management_page(request, project, failed=None):
     method = projects.method_of(request, project)
     failed = failed or {}
-    values = failed.get("values", {}) if failed.get("action") == "amend" else {}
+    values = failed.get("entered", {}) if failed.get("action") == "amend" else {}
     errors = failed.get("errors") if failed.get("action") == "amend" else None
     status = project.status
+    amend_fields = _amendment_fields(request, project, values, errors)
     return {
         "project": project,
         "method": method,
@@ -762,7 +823,11 @@ def management_page(request, project, failed=None):
         "lot_labels": LOT_LABELS,
         "kinds": documents.DOCUMENT_KINDS,
         "failed": failed,
-        "amend_fields": _amendment_fields(request, project, values, errors),
+        "amend_fields": amend_fields,
+        "amend_ids": {"text": "amend-text", **{f["name"]: f["id"] for f in amend_fields}},
+        "amend_labels": {"text": request.localizer.translate(_("Text of the amendment")),
+                         **{f["name"]: f["label"] for f in amend_fields}},
+        "params": param_rows(request, project, method),
         "can": {
             "edit": status == "draft",
             "publish": status == "draft",
@@ -796,7 +861,7 @@ def project_action(request):
         request.response.status_int = error.status
         values = {key: value for key, value in request.POST.items() if isinstance(value, str) and key != "csrf_token"}
         return management_page(request, project, {"action": action, "errors": form_errors(request, error),
-                                                  "values": values, "question_id": request.POST.get("question_id")})
+                                                  "entered": values, "question_id": request.POST.get("question_id")})
     return HTTPSeeOther(location=request.route_url("officer.project", project_id=project.id))
 
 
@@ -813,7 +878,8 @@ def _sealed_project(request, for_update=False):
 def opening_page(request, project, errors=None, action=None):
     record = opening_view(request, project)
     return {"project": project, "record": record, "poll": polls_opening(request, project, record),
-            "poll_interval": OPENING_POLL_MS, "errors": errors, "action": action}
+            "poll_interval": OPENING_POLL_MS, "errors": errors, "action": action,
+            "bid_deadline": projects.timeline_of(project).get("bid_deadline")}
 
 
 @view_config(route_name="officer.opening", renderer="officer/opening.jinja2", request_method="GET",

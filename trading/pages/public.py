@@ -2,7 +2,6 @@
 from datetime import date, datetime
 
 from pyramid.view import view_config
-from sqlalchemy import or_, select
 
 from ..api.pagination import decode_cursor, keyset_page
 from ..errors import DomainError, NotFound
@@ -169,18 +168,7 @@ def _list_filters(request):
 
 
 def _project_query(request, filters):
-    """The same query as GET /api/v1/projects: published projects (staff also see drafts), newest first."""
-    query = select(Project)
-    if not projects.is_staff(request):
-        query = query.where(Project.status != "draft")
-    for name in ("sector", "method", "status"):
-        if name in filters:
-            query = query.where(getattr(Project, name) == filters[name])
-    if "q" in filters:
-        text = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(Project.title.ilike(f"%{text}%", escape="\\"),
-                                Project.code.ilike(f"%{text}%", escape="\\")))
-    return query
+    return projects.search(request, filters)
 
 
 def _cursor_ok(cursor, convert):

@@ -228,9 +228,11 @@ def decrypt(request, bid, secret):
     lot = next(lot for lot in project.lots if lot.id == bid.lot_id)
     if bid.status in ("opened", "above_ceiling"):
         return bid
-    if bid.status != "sealed" or lot.status == "failed":
+    if lot.status == "failed":
+        raise Conflict("bid.not_decryptable", _("This bid cannot be decrypted: its lot failed and was not opened."))
+    if bid.status != "sealed":
         raise Conflict("bid.not_decryptable", _("This bid cannot be decrypted (it is ${status}).",
-                                                mapping={"status": "failed lot" if lot.status == "failed" else bid.status}))
+                                                mapping={"status": bid.status}))
     _check_window(request, project)
     sealer = Sealer(secret, KdfParams.from_json(bid.kdf), salt=bid.salt)
     try:

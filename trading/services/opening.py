@@ -42,6 +42,8 @@ def _finish_deadline(request, project, name, outcome):
 def start(request, project_id, by_clock=False):
     """Open the bids at or after the deadline; lots under the method's minimum fail unopened (流标)."""
     project = _lock(request, project_id)
+    if project.kind != "sealed":
+        raise Conflict("opening.not_sealed", _("Only sealed-bid projects have an opening."))
     if project.status != "announced":
         if project.opening_started_at is not None:
             return project  # a second start returns the running (or closed) opening
@@ -80,6 +82,8 @@ def start(request, project_id, by_clock=False):
 def close(request, project_id, by_clock=False):
     """Close the window: undecrypted bids fail decryption, prices above the budget fail qualification."""
     project = _lock(request, project_id)
+    if project.kind != "sealed":
+        raise Conflict("opening.not_sealed", _("Only sealed-bid projects have an opening."))
     if project.status != "opening":
         if project.opening_closed_at is not None:
             return project

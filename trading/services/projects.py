@@ -49,6 +49,23 @@ def is_staff(request):
     return request.user is not None and request.user.role in STAFF_ROLES
 
 
+def search(request, filters):
+    """The project list query (API and pages): published projects, staff also drafts; sector, method, status, q."""
+    from sqlalchemy import or_
+
+    query = select(Project)
+    if not is_staff(request):
+        query = query.where(Project.status != "draft")
+    for name in ("sector", "method", "status"):
+        if filters.get(name):
+            query = query.where(getattr(Project, name) == filters[name])
+    if filters.get("q"):
+        text = filters["q"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(Project.title.ilike(f"%{text}%", escape="\\"),
+                                Project.code.ilike(f"%{text}%", escape="\\")))
+    return query
+
+
 def get_project(request, project_id, for_update=False):
     """The project, or 404 when it does not exist or is a draft the caller may not see."""
     query = select(Project).where(Project.id == project_id)
@@ -334,6 +351,13 @@ def check_rules(request, view, now, amendment=None):
                                    field=f"timeline.{name}"))
     if not view.lots:
         found.append(RuleViolation("project.no_lots", _("A project needs at least one lot.")))
+    for violation in found:
+        # rules name bare fields; forms and API clients place them by the request's own paths
+        name = violation.extra.get("field")
+        if name in method.timeline:
+            violation.extra["field"] = f"timeline.{name}"
+        elif name in (method.params.get("properties") or {}):
+            violation.extra["field"] = f"params.{name}"
     return [v for v in found if v.blocking], [v for v in found if not v.blocking]
 
 
