@@ -8,22 +8,18 @@ import random
 import secrets
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime, timedelta
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # bench/common.py: python puts the script's folder first on sys.path
+from stdnum.cn import ric
 
-import common  # noqa: E402
-from sqlalchemy import select  # noqa: E402
-from stdnum.cn import ric  # noqa: E402
-
-from experts import draws  # noqa: E402
-from experts.catalogue import CATALOGUE, load_specialties  # noqa: E402
-from experts.models import Draw, Expert, ExpertConflict, ExpertSpecialty, Invitation  # noqa: E402
-from trading import audit  # noqa: E402
-from trading.demo import full_uscc  # noqa: E402
-from trading.models import Bid, Lot, Organization, Project, User  # noqa: E402
-from trading.models.meta import new_id  # noqa: E402
+from experts import draws
+from experts.catalogue import CATALOGUE, load_specialties
+from experts.models import Draw, Expert, ExpertConflict, ExpertSpecialty, Invitation
+from trading import audit
+from trading.demo import full_uscc
+from trading.models import Bid, Lot, Organization, Project, User
+from trading.models.meta import new_id
 
 POOL = 100_000
 SPECIALTIES_EACH = 5
@@ -35,7 +31,7 @@ GOAL = 0.5  # seconds
 RUNS = 5
 SEED = 1
 LEAVES = [code for code, _name, _en in CATALOGUE if not any(c != code and c.startswith(code) for c, _n, _e in CATALOGUE)]
-NOW = datetime.now(timezone.utc).replace(microsecond=0)
+NOW = datetime.now(UTC).replace(microsecond=0)
 
 
 def uscc(index):
@@ -172,7 +168,7 @@ def bench(backend):
     with common.scratch_database(backend) as url:
         if url is None:
             print(f"{backend}: skipped, PostgreSQL does not answer on {common.PG_URL.rsplit('/', 1)[0]}")
-            return []
+            return [[backend, "skipped: no server", "-", "-", "-", "-", "-", "-", f"{GOAL}s", "SKIP"]]
         with common.app(url) as registry:
             project_id, draw_id, setup = build(registry)
             print(f"{backend}: pool of {POOL:,} experts loaded in {setup:.1f} s", flush=True)

@@ -102,6 +102,10 @@ def create(request, project, data):
         raise Conflict("draw.too_early", _("Experts are drawn after the bid deadline (${at}).", mapping={"at": local_text(deadline)}))
     if project.status in ("terminated", "failed"):
         raise Conflict("draw.project_closed", _("The project is ${status}.", mapping={"status": project.status}))
+    if evaluation_at < max(now, deadline):
+        raise RulesViolated([RuleViolation("draw.evaluation_time",
+                                           _("The evaluation time must be after the bid deadline and in the future."),
+                                           field="evaluation_at")])
     owners = int(data.get("owner_representatives") or 0)
     alternates = int(data.get("alternates") if data.get("alternates") is not None else 3)
     _check_composition(request, project, lot, requirements, owners)

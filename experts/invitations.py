@@ -13,6 +13,11 @@ from trading.notifier import get_notifier
 from .models import Draw, ExpertRecord, Invitation
 
 EXPIRY = "experts.invitation_expiry"
+STATUS_MESSAGES = {
+    "accepted": _("This invitation is already accepted."),
+    "declined": _("This invitation is already declined."),
+    "expired": _("This invitation expired: the time to answer has passed and the next alternate was invited."),
+}
 
 
 def add_record(request, expert_id, kind, project_id, detail, lot_id=None, rating=None, note=None):
@@ -89,8 +94,8 @@ def _check_pending(request, invitation):
     if invitation.status == "pending" and invitation.expires_at is not None and request.clock.now() >= invitation.expires_at:
         expire(request, invitation)
     if invitation.status != "pending":
-        raise Conflict("invitation.closed", _("This invitation is no longer open (${status}).",
-                                              mapping={"status": invitation.status}))
+        raise Conflict("invitation.closed", STATUS_MESSAGES.get(invitation.status,
+                                                                _("This invitation is no longer open.")))
 
 
 def accept(request, invitation):

@@ -2,6 +2,7 @@
 import csv
 import io
 import re
+from datetime import datetime
 
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.response import Response
@@ -9,7 +10,14 @@ from pyramid.view import view_config
 from sqlalchemy import and_, or_, select
 
 from trading.api.pagination import decode_cursor, encode_cursor
-from trading.errors import DomainError, NotFound, RequestInvalid, RulesViolated, TooLarge, field_error
+from trading.errors import (
+    DomainError,
+    NotFound,
+    RequestInvalid,
+    RulesViolated,
+    TooLarge,
+    field_error,
+)
 from trading.i18n import _, instant
 from trading.models import Lot, Project
 from trading.pages import flash, form_errors
@@ -102,7 +110,7 @@ COUNT_LABELS = [
     ("expired", _("Did not answer in time")),
 ]
 
-# ids of the form fields, for the error summary's links
+# the fields of POST /experts
 EXPERT_FIELDS = ("name", "id_number", "phone", "employer_name", "employer_uscc", "specialties", "region_code", "title")
 # the columns' lengths (models.py): longer text would be refused by PostgreSQL
 LIMITS = {"name": 100, "id_number": 40, "phone": 40, "employer_name": 200, "employer_uscc": 40, "region_code": 12,
@@ -117,19 +125,19 @@ def _t(request, message):
 
 
 def catalogue(request):
-    """[(code, name, depth)] of the specialty catalogue in the page's language."""
+    """[(code, name)] of the specialty catalogue in the page's language."""
     english = request.locale_name == "en"
     rows = request.dbsession.execute(select(Specialty).order_by(Specialty.code)).scalars().all()
-    return [(s.code, (s.name_en or s.name) if english else s.name, (len(s.code) - 1) // 2) for s in rows]
+    return [(s.code, (s.name_en or s.name) if english else s.name) for s in rows]
 
 
 def specialty_options(request):
-    """Options of a specialty select: the code (which shows the level) and the name."""
-    return [(code, f"{code} {name}") for code, name, _depth in catalogue(request)]
+    """Options of a specialty select: the code (whose length shows the level) and the name."""
+    return [(code, f"{code} {name}") for code, name in catalogue(request)]
 
 
 def specialty_names(request):
-    return {code: name for code, name, _depth in catalogue(request)}
+    return dict(catalogue(request))
 
 
 def _errors(request, error, rename=None):
@@ -138,6 +146,9 @@ def _errors(request, error, rename=None):
     for old, new in (rename or {}).items():
         if old in errors["fields"]:
             errors["fields"].setdefault(new, errors["fields"].pop(old))
+        for rule in errors["rules"]:
+            if rule.get("field") == old:
+                rule["field"] = new
     return errors
 
 
@@ -188,7 +199,7 @@ def _server_clock(request):
 
 
 def _time_left(now, until):
-    """HH:MM:SS (with days when longer) until an instant, or None once it has passed."""
+    """(days, "HH:MM:SS") left until an instant, or None once it has passed."""
     if until is None:
         return None
     seconds = int((until - now).total_seconds())
@@ -338,10 +349,10 @@ def detail_page(request, expert, failed=None):
     suspend = {"suspended_until": other.get("suspended_until", local_input(expert.suspended_until)),
                "suspension_reason": other.get("suspension_reason", expert.suspension_reason or "")}
     conflict = {"org_uscc": other.get("org_uscc", ""), "reason": other.get("reason", "")}
-    return {"expert": expert, "edit": edit, "suspend": suspend, "conflict": conflict, "failed": failed,
+    return {"expert": expert, "edit": edit, "suspend": suspend, "conflict": conflict,
             "form": expert_form(request, "e-", with_id=False),
             "errors": failed.get("errors"), "action": action, "specialties": specialty_options(request),
-            "names": specialty_names(request), "now": request.clock.now()}
+            "names": specialty_names(request)}
 
 
 @view_config(route_name="experts.detail", renderer="experts/detail.jinja2", request_method="GET",
@@ -465,8 +476,7 @@ def import_upload(request):
         flash(request, message)
         return HTTPSeeOther(location=request.route_url("experts.pool"))
     # the refused rows are shown now: they would not fit in the session for a redirect
-    return {"result": result, "summary": _t(request, message), "filename": upload.filename, "errors": None,
-            "header": TEMPLATE_HEADER}
+    return {"result": result, "summary": _t(request, message), "errors": None, "header": TEMPLATE_HEADER}
 
 
 # --- records (admin, inspector) --------------------------------------------------------------------------
@@ -482,8 +492,6 @@ def _projects_by_id(request, ids):
 @view_config(route_name="experts.records", renderer="experts/records.jinja2", permission=Permission.EXPERTS_READ)
 def records_page(request):
     """An expert's history (专家履职记录), newest first."""
-    from datetime import datetime
-
     expert = pool.get(request, request.matchdict["expert_id"])
     query = select(ExpertRecord).where(ExpertRecord.expert_id == expert.id)
     cursor = request.GET.get("cursor", "")
@@ -516,10 +524,9 @@ def records_page(request):
 
 
 def _invitation_view(request, invitation, now):
-    body = invitations.invitation_json(request, invitation)
     draw = invitation.draw
     lot = request.dbsession.get(Lot, draw.lot_id) if draw.lot_id else None
-    return {"invitation": invitation, "json": body, "draw": draw, "lot": lot,
+    return {"invitation": invitation, "draw": draw, "lot": lot,
             "project": request.dbsession.get(Project, invitation.project_id),
             "left": _time_left(now, invitation.expires_at) if invitation.status == "pending" else None,
             "expires_ms": int(invitation.expires_at.timestamp() * 1000) if invitation.expires_at else None}
@@ -617,7 +624,7 @@ def _draw_values(post):
     if match:
         drop = int(match["index"])
     rows = {}
-    for key in post.keys():
+    for key in post:
         found = ROW_KEY.match(key)
         if found and int(found["index"]) != drop:
             rows.setdefault(int(found["index"]), {})[found["field"]] = post.get(key, "").strip()
@@ -665,7 +672,7 @@ def _draw_data(values):
 def requirement_group(request, values, errors):
     """The requirements as the repeatable rows of macros/forms.jinja2 (static/officer.js adds and removes rows)."""
     translate = request.localizer.translate
-    fields = (errors or {}).get("fields", {}) if errors else {}
+    fields = errors["fields"] if errors else {}
     options = specialty_options(request)
 
     def row(index, item, record=True):
@@ -704,10 +711,9 @@ def draws_page(request, project, values=None, errors=None, action=None, run_draw
                    for lot in project.lots]
     return {"project": project, "rows": _draw_rows(request, project), "values": values, "group": group, "ids": ids,
             "lot_options": lot_options,
-            "errors": errors, "action": action, "run_draw": run_draw, "specialties": specialty_options(request),
-            "names": specialty_names(request), "deadline": deadline, "now": request.clock.now(),
-            "can_manage": bool(request.has_permission(Permission.DRAWS_MANAGE)),
-            "count_labels": COUNT_LABELS, "max_requirements": MAX_REQUIREMENTS}
+            "errors": errors, "action": action, "run_draw": run_draw, "names": specialty_names(request),
+            "deadline": deadline, "now": request.clock.now(),
+            "can_manage": bool(request.has_permission(Permission.DRAWS_MANAGE))}
 
 
 @view_config(route_name="experts.draws", renderer="experts/draws.jinja2", request_method="GET",

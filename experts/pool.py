@@ -43,7 +43,7 @@ def _check_fields(request, data, partial=False):
     codes = data.get("specialties")
     if codes is not None:
         codes = list(dict.fromkeys(c.strip().upper() for c in codes if c and c.strip()))
-        if not codes and not partial:
+        if not codes:
             details.append(field_error("specialties", _("Name at least one specialty.")))
         unknown = known_specialties(request.dbsession, codes)
         if unknown:
@@ -52,7 +52,7 @@ def _check_fields(request, data, partial=False):
     if details:
         raise RequestInvalid(details=details)
     if data.get("employer_uscc"):
-        data["employer_uscc"] = check_uscc(data["employer_uscc"].strip().upper())
+        data["employer_uscc"] = check_uscc(data["employer_uscc"].strip().upper(), field="employer_uscc")
     return data
 
 
@@ -90,15 +90,14 @@ def update(request, expert, data, audit_action="expert.update"):
     if "status" in data:
         status = data["status"]
         until = data.get("suspended_until")
+        reason = data.get("suspension_reason", expert.suspension_reason)
         if status == "active":
-            until = None
-        if status != expert.status or until != expert.suspended_until:
-            changed["status"] = status
-            changed["suspended_until"] = until
-        expert.status = status
-        expert.suspended_until = until
-        if "suspension_reason" in data:
-            expert.suspension_reason = data["suspension_reason"]
+            until, reason = None, None
+        if status != expert.status or until != expert.suspended_until or reason != expert.suspension_reason:
+            changed.update(status=status, suspended_until=until, suspension_reason=reason)
+        expert.status, expert.suspended_until, expert.suspension_reason = status, until, reason
+    if not changed:
+        return expert
     expert.updated_at = request.clock.now()
     request.dbsession.flush()
     audit.record(request, audit_action, expert, changed)
@@ -116,7 +115,7 @@ def declare_conflict(request, expert, org_uscc, reason):
     user = request.user
     if user.role == "expert" and user.expert_id != expert.id:
         raise Forbidden(message=_("An expert declares conflicts for itself only."))
-    code = check_uscc(org_uscc.strip().upper())
+    code = check_uscc(org_uscc.strip().upper(), field="org_uscc")
     conflict = ExpertConflict(expert_id=expert.id, org_uscc=code, reason=reason.strip(), declared_at=request.clock.now(),
                               declared_by=user.id)
     request.dbsession.add(conflict)
@@ -181,9 +180,19 @@ def _xlsx_rows(data):
     for values in rows:
         if values is None or all(v is None or str(v).strip() == "" for v in values):
             continue
-        out.append({header[i]: ("" if v is None else str(v).strip()) for i, v in enumerate(values) if i < len(header)})
+        out.append({header[i]: _cell_text(v) for i, v in enumerate(values) if i < len(header)})
     workbook.close()
     return out
+
+
+def _cell_text(value):
+    """A cell as text; whole numbers without ".0" (an 18-digit number stored as a number has lost digits:
+    the identity-number check then refuses it, and the sheet should keep such columns as text)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def import_rows(request, rows, progress=None):

@@ -3,7 +3,8 @@ from sqlalchemy import select
 
 from trading.api import LIST_QUERY, api_view, page_limit
 from trading.api.pagination import keyset_page
-from trading.errors import NotFound
+from trading.api.errors import error_response
+from trading.errors import Conflict, NotFound, TooLarge
 from trading.i18n import _, instant
 from trading.security import Permission
 from trading.services import projects
@@ -130,7 +131,10 @@ def declare_conflict(request):
           summary="Import experts from CSV (UTF-8) or XLSX; a bad row never stops the good ones")
 def import_experts(request):
     upload = request.POST["file"]
-    data = upload.file.read(request.registry.settings["ggzy.upload_max_bytes"] + 1)
+    limit = request.registry.settings["ggzy.upload_max_bytes"]
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge()
     rows = pool.read_rows(upload.filename, data)
     return pool.import_rows(request, rows)
 
@@ -225,10 +229,14 @@ def _answer(request, action):
     if not request.user.expert_id:
         raise NotFound()
     invitation = invitations.get_own(request, request.matchdict["invitation_id"])
-    if action == "accept":
-        invitations.accept(request, invitation)
-    else:
-        invitations.decline(request, invitation, (request.json_input or {}).get("reason"))
+    try:
+        if action == "accept":
+            invitations.accept(request, invitation)
+        else:
+            invitations.decline(request, invitation, (request.json_input or {}).get("reason"))
+    except Conflict as error:
+        # answered, not raised: an answer that came too late still expires the invitation and calls the alternate
+        return error_response(request, error)
     return invitations.invitation_json(request, invitation)
 
 

@@ -41,6 +41,23 @@ def includeme(config):
     add("api.project.opening", API + "/projects/{project_id}/opening")
     add("api.project.opening.close", API + "/projects/{project_id}/opening/close")
     add("api.project.opening.record", API + "/projects/{project_id}/opening/record.pdf")
+    # evaluation, final quotes, publicity, objections, award, contract
+    lot = API + "/projects/{project_id}/lots/{lot_id}"
+    add("api.lot.evaluation", lot + "/evaluation")
+    add("api.lot.evaluation.qualification", lot + "/evaluation/qualification")
+    add("api.lot.evaluation.scores", lot + "/evaluation/scores")
+    add("api.lot.evaluation.sign", lot + "/evaluation/sign")
+    add("api.lot.evaluation.finalize", lot + "/evaluation/finalize")
+    add("api.lot.evaluation.report", lot + "/evaluation/report.pdf")
+    add("api.lot.final_quotes.round", lot + "/final-quotes/round")
+    add("api.lot.final_quotes", lot + "/final-quotes")
+    add("api.lot.publicity", lot + "/publicity")
+    add("api.lot.objections", lot + "/objections")
+    add("api.objection.answer", API + "/objections/{objection_id}/answer")
+    add("api.lot.award", lot + "/award")
+    add("api.lot.award.notice", lot + "/award/notice.pdf")
+    add("api.lot.contract", lot + "/contract")
+    add("api.verify", API + "/verify/{code}")
     # working days and policies
     add("api.calendar", API + "/calendar")
     add("api.calendar.day", API + "/calendar/days/{day}")
@@ -58,6 +75,7 @@ def includeme(config):
     add("language", "/language/{locale}")
     add("methods", "/methods")
     add("heartbeat", "/__heartbeat__")
+    add("verify", "/verify/{code}")
     # public pages
     add("projects.list", "/projects")
     add("projects.detail", "/projects/{project_id}")

@@ -323,3 +323,17 @@ def ggzy_committee_minimum(project, lot):
     if any(budget is not None and budget >= LARGE_BUDGET for budget in budgets):
         return 7
     return 5
+
+
+from . import ranking  # noqa: E402  (the ranking arithmetic lives in its own module)
+
+
+@hookimpl
+def ggzy_rank(lot, bids, scores):
+    """Rank an evaluated procurement lot on evaluated prices (after the SME deduction): lowest price or scoring."""
+    project = getattr(lot, "project", None)
+    if getattr(project, "method", None) not in METHODS:
+        return None
+    method, params = project.method, project.params or {}
+    evaluation = params.get("evaluation", DEFAULT_EVALUATION.get(method, "lowest_price"))
+    return ranking.rank(evaluation, params, bids, scores)

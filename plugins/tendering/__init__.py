@@ -182,3 +182,15 @@ def ggzy_committee_minimum(project, lot):
     if not project.method.startswith(SECTOR + "."):
         return None
     return COMMITTEE_MIN
+
+
+from . import ranking  # noqa: E402  (the ranking arithmetic lives in its own module)
+
+
+@hookimpl
+def ggzy_rank(lot, bids, scores):
+    """Rank an evaluated tendering lot: lowest price, or scoring with the `lowest` or `deviation` formula."""
+    project = getattr(lot, "project", None)
+    if getattr(project, "method", None) not in METHODS:
+        return None
+    return ranking.rank(project.params or {}, bids, scores)

@@ -15,7 +15,7 @@ from ..security import get_passwords, issue_token
 MIN_PASSWORD_LENGTH = 10
 
 
-def check_uscc(code):
+def check_uscc(code, field="uscc"):
     """The 18-character unified social credit code (统一社会信用代码), check character included."""
     try:
         return uscc_number.validate(code)
@@ -24,7 +24,7 @@ def check_uscc(code):
             "org.uscc_invalid",
             _("The unified social credit code ${code} is not valid (18 characters with a correct check character).",
               mapping={"code": code}),
-            field="uscc",
+            field=field,
         )]) from None
 
 

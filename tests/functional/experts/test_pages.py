@@ -10,9 +10,23 @@ from experts.models import Expert, Invitation
 from trading.demo import full_uscc
 
 from ...conftest import PASSWORD
-from ..sealed import Parties, at, create_and_publish, register_and_pay, set_clock, submit_bid, tendering_body
+from ..sealed import (
+    Parties,
+    at,
+    create_and_publish,
+    register_and_pay,
+    set_clock,
+    submit_bid,
+    tendering_body,
+)
 from ..test_pages import csrf_of
-from .helpers import add_experts, draw_body, expert_body, id_number, project_past_deadline
+from .helpers import (
+    add_experts,
+    draw_body,
+    expert_body,
+    id_number,
+    project_past_deadline,
+)
 
 
 def log_in(api, username):
@@ -34,7 +48,7 @@ def post_form(client, url, fields, status=303, upload_files=None, page=None):
 
 def field_error(page, field_id):
     """The error shown at a field: its message, tied to the input by aria-describedby."""
-    match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">(.*?)</p>', page.text, re.S)
+    match = re.search(rf'<p class="field-error" id="{re.escape(field_id)}-error">(.*?)</p>', page.text, re.DOTALL)
     assert match, f"no error at {field_id}"
     assert re.search(rf'id="{re.escape(field_id)}"[^>]*aria-invalid="true"', page.text)
     return re.sub(r"<[^>]+>", "", match.group(1))
@@ -168,14 +182,14 @@ def test_admin_imports_a_csv_with_a_bad_row(api, parties, dbsession):
     page = post_form(admin, "/admin/experts/import", {}, status=200,
                      upload_files=[("file", "experts.csv", data)])
     assert "2 created, 0 updated, 1 rows refused" in page.text
-    table = re.search(r'<table class="data stack row-errors">.*?</table>', page.text, re.S).group(0)
+    table = re.search(r'<table class="data stack row-errors">.*?</table>', page.text, re.DOTALL).group(0)
     assert re.search(r">\s*2\s*</td>", table) and "110101199013011234" in table
     names = set(dbsession.execute(select(Expert.name).where(Expert.name.like("导入%"))).scalars())
     assert names == {"导入甲", "导入丙"}
 
     # all good: the pool with a flash
     again = post_form(admin, "/admin/experts/import", {}, upload_files=[("file", "experts.csv", data.replace(
-        b"\xe5\xaf\xbc\xe5\x85\xa5\xe4\xb9\x99,110101199013011234", "导入乙,".encode("utf-8") +
+        b"\xe5\xaf\xbc\xe5\x85\xa5\xe4\xb9\x99,110101199013011234", "导入乙,".encode() +
         id_number(serial=202).encode("ascii")))])
     assert "1 created, 2 updated, 0 rows refused" in flashes(again.follow())[0]
 
@@ -344,7 +358,7 @@ def test_draw_too_early_and_too_few_experts_are_shown(api, script):
     page = post_form(officer, url, draw_fields(), page=officer.get(url)).follow()
     draw_id = re.search(r'name="draw_id" value="([^"]+)"', page.text).group(1)
     page = post_form(officer, url, {"action": "run", "draw_id": draw_id}, status=422, page=page)
-    table = re.search(r'<table class="data insufficient">.*?</table>', page.text, re.S).group(0)
+    table = re.search(r'<table class="data insufficient">.*?</table>', page.text, re.DOTALL).group(0)
     cells = re.findall(r'<td class="num">(\d+)</td>', table)
     assert cells == ["5", "3"] and "A0101" in table
     # the same refusal from the draw's own page
@@ -418,6 +432,31 @@ def test_pages_render_in_chinese(api, parties, registry):
                 f"/experts/{expert['id']}/records"):
         page = admin.get(url)
         assert '<html lang="zh-CN">' in page.text
+
+
+def test_records_page_by_page_newest_first(api, script, monkeypatch):
+    from experts import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 1)
+    _parties, project = project_past_deadline(api, script)
+    add_experts(api, 5)
+    draw = api.post(f"projects/{project['id']}/expert-draws", draw_body(alternates=0), as_user="officer1").json
+    api.post(f"expert-draws/{draw['id']}/run", as_user="officer1", status=200)
+    member = api.get(f"expert-draws/{draw['id']}", as_user="admin1").json["members"][0]["expert_id"]
+    client = log_in(api, expert_user(script, member))
+    set_clock(api, at(21, 10, 5))
+    link = re.search(r'href="(/expert/invitations/[^"]+)"', client.get("/expert").text).group(1)
+    post_form(client, link, {"action": "accept"})
+    admin = log_in(api, "admin1")
+    page = admin.get(f"/experts/{member}/records")
+    events = []
+    while True:
+        events += re.findall(r'<span class="status status-(\w+)">', page.text)[1:]  # the first is the expert's
+        found = re.search(r'href="([^"]+)" rel="next"', page.text)
+        if not found:
+            break
+        page = admin.get(found.group(1).replace("&amp;", "&"))
+    assert events == ["accepted", "invited"]
 
 
 def test_time_left_is_counted_from_the_server_clock(api, script):
