@@ -325,7 +325,8 @@ def ggzy_committee_minimum(project, lot):
     return 5
 
 
-from . import ranking  # noqa: E402  (the ranking arithmetic lives in its own module)
+# imported here, after the method specs, because this hook was appended; the arithmetic is in its own module
+from . import ranking
 
 
 @hookimpl

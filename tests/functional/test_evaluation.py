@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from ..conftest import PASSWORD
 from .evaluation_helpers import committee, opened_project
 from .sealed import at, iso, procurement_body, set_clock, tendering_body
 
@@ -199,14 +200,18 @@ def test_award_to_rank_two_with_a_reason(api, script):
     assert award["rank"] == 2
 
 
-def test_contract_late_is_recorded_by_the_clock(api, script):
+def test_contract_late_is_recorded_by_the_clock(api, script, clock):
     project, bids, _members, _ranking = finalized_lowest_price(api, script)
     path = lot_path(project)
     api.post(path + "/publicity", as_user="officer1", status=201)
     set_clock(api, at(24, 9, 30))
     api.post(path + "/award", {"bid_id": bids["bidder2"]}, as_user="officer1", status=201)
-    assert [t["outcome"] for t in set_clock(api, at(23, 9, 30, month=1, year=2027))["transitions"]] == []
-    transitions = set_clock(api, at(23, 9, 31, month=1, year=2027))["transitions"]
+    clock.set(at(22, 9, 30, month=1, year=2027))
+    for user in ("admin1", "inspector1"):  # the tokens of December have expired by now
+        api.login(user, PASSWORD)
+    # awarded on 24 December: within 30 days means up to 23 January, late from the 24th
+    assert [t["outcome"] for t in set_clock(api, at(23, 23, 59, month=1, year=2027))["transitions"]] == []
+    transitions = set_clock(api, at(24, 0, 0, month=1, year=2027))["transitions"]
     assert [t["outcome"] for t in transitions] == ["contract late"]
     events = api.get(f"audit?action=contract.late&project_id={project['id']}", as_user="inspector1").json["items"]
     assert len(events) == 1

@@ -9,7 +9,8 @@ from .. import audit
 from ..errors import Conflict, Forbidden, NotFound, RulesViolated, RuleViolation
 from ..hookspecs import hookimpl
 from ..i18n import _, instant, local_text, money
-from ..models import Award, Bid, Contract, Deadline, FinalQuote, FinalQuoteRound, Objection, Project, Publicity
+from ..models import (Award, Bid, Contract, Deadline, FinalQuote, FinalQuoteRound, Objection, Project, Publicity,
+                      new_id)
 from .evaluation import get_evaluation
 from .projects import method_of
 
@@ -175,7 +176,7 @@ def record_award(request, project, lot, *, winner_org, amount, bid_id=None, rank
     awarded_at = awarded_at or request.clock.now()
     code = notice_code(project, lot)
     amount = Decimal(amount)
-    award = Award(project_id=project.id, lot_id=lot.id, bid_id=bid_id, winner_org_id=winner_org.id,
+    award = Award(id=new_id(), project_id=project.id, lot_id=lot.id, bid_id=bid_id, winner_org_id=winner_org.id,
                   winner_name=winner_org.name, amount=amount, rank=rank, reason=reason, awarded_at=awarded_at,
                   awarded_by=None if system else request.user.id, notice_code=code,
                   notice_hash=notice_hash(code, project.code, lot.id, winner_org.name, money(amount),
@@ -183,7 +184,7 @@ def record_award(request, project, lot, *, winner_org, amount, bid_id=None, rank
     request.dbsession.add(award)
     lot.status = "awarded"
     request.dbsession.add(Deadline(name=CONTRACT_DUE, project_id=project.id, lot_id=lot.id, object_id=award.id,
-                                   at=awarded_at + timedelta(days=CONTRACT_DAYS)))
+                                   at=contract_late_from(awarded_at)))
     _settle(project)
     request.dbsession.flush()
     audit.record(request, "award.create", award, {
@@ -193,6 +194,17 @@ def record_award(request, project, lot, *, winner_org, amount, bid_id=None, rank
         "not_first_candidate": rank is not None and rank != 1,
     }, project_id=project.id, system=system)
     return award
+
+
+def contract_late_from(awarded_at):
+    """"Within 30 days" counts dates (RULES.md): late from the Beijing midnight that starts the 31st day."""
+    from datetime import datetime, time
+
+    from ..i18n import LOCAL_TZ
+    from ..rules import local_date
+
+    day = local_date(awarded_at) + timedelta(days=CONTRACT_DAYS + 1)
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 
 
 def award(request, project, lot, bid_id, reason=None):

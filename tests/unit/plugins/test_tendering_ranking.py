@@ -24,7 +24,8 @@ class Lot:
 def bid(bid_id, price, minute, qualified=True, above_ceiling=False):
     """A bid submitted at 09:<minute> on the deadline's day."""
     return BidView(bid_id=bid_id, bidder_name=f"Bidder {bid_id}", org_id=f"org-{bid_id}", price=Decimal(price),
-                   opened_price=Decimal(price), sme=False, submitted_at=datetime(2026, 12, 21, 9, minute, tzinfo=SHANGHAI),
+                   opened_price=Decimal(price), sme=False,
+                   submitted_at=datetime(2026, 12, 21, 9, minute, tzinfo=SHANGHAI),
                    qualified=qualified, above_ceiling=above_ceiling)
 
 
