@@ -26,6 +26,7 @@ def ggzy_includeme(config):
     add("api.invitation.accept", API + "/invitations/{invitation_id}/accept")
     add("api.invitation.decline", API + "/invitations/{invitation_id}/decline")
     add("api.lot.committee", API + "/projects/{project_id}/lots/{lot_id}/committee")
+    add("api.lot.expert_records", API + "/projects/{project_id}/lots/{lot_id}/expert-records")
     # pages
     add("experts.pool", "/admin/experts")
     add("experts.new", "/admin/experts/new")
@@ -45,6 +46,15 @@ def ggzy_reference_data(request):
     from .catalogue import load_specialties
 
     return {"specialties": load_specialties(request)}
+
+
+@hookimpl
+def ggzy_after_event(event, request):
+    """Expert records follow the evaluation: "evaluated" and "score_deviation" when a lot is finalised."""
+    if event.action == "evaluation.finalize":
+        from .conduct import on_finalize
+
+        on_finalize(event, request)
 
 
 @hookimpl

@@ -266,3 +266,20 @@ def committee(request):
             "owner_representatives": found["owner_representatives"]}
 
 
+
+
+RATING = {"type": "object", "properties": {"expert_id": {"type": "string", "minLength": 1, "maxLength": 64},
+                                           "rating": {"type": "integer"},
+                                           "note": {"type": ["string", "null"], "maxLength": 2000}},
+          "required": ["expert_id", "rating"]}
+
+
+@api_view("api.lot.expert_records", "POST", Permission.PROJECTS_MANAGE, body=RATING, status=201,
+          summary="Record a committee member's conduct after the evaluation (rating 1-5)")
+def rate_member(request):
+    from .conduct import rate
+
+    project = projects.get_project(request, request.matchdict["project_id"])
+    lot = projects.get_lot(request, project, request.matchdict["lot_id"])
+    data = request.json_input
+    return rate(request, project, lot, data["expert_id"], data["rating"], data.get("note"))

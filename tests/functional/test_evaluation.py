@@ -251,3 +251,41 @@ def test_negotiation_ranks_by_final_quotes(api, script):
     ranking = api.post(base + "/finalize", as_user="officer1").json["ranking"]
     first = ranking[0]
     assert (first["bid_id"], first["price"], first["rank"]) == (bids["bidder3"], "870000.00", 1)
+
+
+def test_conduct_records_follow_the_evaluation(api, script):
+    project, _bids, members, _ranking = finalized_lowest_price(api, script)
+    evaluation = api.get(lot_path(project) + "/evaluation", as_user="officer1").json
+    expert_id = evaluation["members"][0]["expert_id"]
+    records = api.get(f"experts/{expert_id}/records", as_user="inspector1").json["items"]
+    assert "evaluated" in {r["kind"] for r in records}
+    path = lot_path(project) + "/expert-records"
+    api.post(path, {"expert_id": expert_id, "rating": 6, "note": "x"}, as_user="officer1", status=400)
+    api.post(path, {"expert_id": expert_id, "rating": "5"}, as_user="officer1", status=400)
+    api.post(path, {"expert_id": expert_id, "rating": 5, "note": "认真负责"}, as_user="officer1", status=201)
+    api.post(path, {"expert_id": expert_id, "rating": 4}, as_user="officer1", status=409)
+    rating = [r for r in api.get(f"experts/{expert_id}/records", as_user="admin1").json["items"] if r["kind"] == "rating"]
+    assert rating[0]["detail"]["rating"] == 5 and rating[0]["detail"]["note"] == "认真负责"
+
+
+def test_a_deviating_member_gets_a_score_deviation_record(api, scoring):
+    _parties, project, bids, members = scoring
+    base = lot_path(project) + "/evaluation"
+    api.post(base, as_user="officer1", status=201)
+    for index, member in enumerate(members):
+        for name in ("bidder1", "bidder2", "bidder3"):
+            # the last member gives bidder1 a total of 20 against the others' 60: more than 30% below
+            low = index == len(members) - 1 and name == "bidder1"
+            vote_and_score(api, project, member, bids[name], tech=10 if low else 45, biz=10 if low else 15)
+        vote_and_score(api, project, member, bids["bidder4"], tech=None)
+        api.post(base + "/sign", as_user=member)
+    api.post(base + "/finalize", as_user="officer1")
+    evaluation = api.get(base, as_user="officer1").json
+    last = evaluation["members"][-1]["expert_id"]
+    records = api.get(f"experts/{last}/records", as_user="inspector1").json["items"]
+    deviation = [r for r in records if r["kind"] == "score_deviation"]
+    assert len(deviation) == 1 and deviation[0]["detail"]["bid_id"] == bids["bidder1"]
+    assert deviation[0]["detail"]["total"] == "20.00" and deviation[0]["detail"]["others_mean"] == "60.00"
+    first = evaluation["members"][0]["expert_id"]
+    assert not [r for r in api.get(f"experts/{first}/records", as_user="inspector1").json["items"]
+                if r["kind"] == "score_deviation"]
