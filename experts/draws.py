@@ -167,25 +167,21 @@ def eligibility(request, draw, project):
     owner_uscc, agent_uscc, bidder_usccs = parties(request, project)
     party_usccs = {u for u in (owner_uscc, agent_uscc, *bidder_usccs) if u}
     candidates = {}
+    facts = {}
     for requirement in draw.requirements:
         specialty = requirement["specialty"]
-        rows = dbsession.execute(
-            select(ExpertSpecialty.expert_id).where(_prefix_filter(ExpertSpecialty.code, specialty)).distinct()
-        ).scalars().all()
-        candidates[specialty] = set(rows)
-    everyone = set().union(*candidates.values()) if candidates else set()
-    if not everyone:
-        return {r["specialty"]: [] for r in draw.requirements}, []
-
-    facts = {}
-    ids = list(everyone)
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
+        found = candidates[specialty] = set()
+        # the facts come with the holders in one join: sending ~20,000 ids back in IN lists
+        # cost more than all the rest of the draw (binding, sending and parsing the parameters)
         for row in dbsession.execute(
             select(Expert.id, Expert.status, Expert.suspended_until, Expert.employer_uscc, Expert.birth_date)
-            .where(Expert.id.in_(chunk))
+            .join(ExpertSpecialty, ExpertSpecialty.expert_id == Expert.id)
+            .where(_prefix_filter(ExpertSpecialty.code, specialty))
         ):
-            facts[row.id] = row
+            facts[row[0]] = tuple(row)
+            found.add(row[0])
+    if not facts:
+        return {r["specialty"]: [] for r in draw.requirements}, []
     conflicted = set(dbsession.execute(
         select(ExpertConflict.expert_id).where(ExpertConflict.org_uscc.in_(list(party_usccs)))
     ).scalars()) if party_usccs else set()
@@ -205,17 +201,17 @@ def eligibility(request, draw, project):
     evaluation_day = local_date(draw.evaluation_at)
     age_applies = project.sector == "procurement"
 
-    def reason_for(expert_id):
-        fact = facts.get(expert_id)
-        if fact is None:
+    evaluation_at = draw.evaluation_at
+
+    # positional fields: attribute access on 20,000 rows costs ~50 ms, unpacking them ~2 ms
+    def reason_for(expert_id, status, suspended_until, employer_uscc, birth_date):
+        if status != "active" and (suspended_until is None or suspended_until > evaluation_at):
             return "suspended"
-        if fact.status != "active" and (fact.suspended_until is None or fact.suspended_until > draw.evaluation_at):
-            return "suspended"
-        if fact.employer_uscc and fact.employer_uscc == owner_uscc:
+        if employer_uscc and employer_uscc == owner_uscc:
             return "employer_owner"
-        if fact.employer_uscc and fact.employer_uscc == agent_uscc:
+        if employer_uscc and employer_uscc == agent_uscc:
             return "employer_agent"
-        if fact.employer_uscc and fact.employer_uscc in bidder_usccs:
+        if employer_uscc and employer_uscc in bidder_usccs:
             return "employer_bidder"
         if expert_id in conflicted:
             return "conflict"
@@ -223,13 +219,13 @@ def eligibility(request, draw, project):
             return "already_member"
         if expert_id in busy:
             return "same_owner_limit"
-        if age_applies and _age(fact.birth_date, evaluation_day) >= AGE_LIMIT:
+        if age_applies and _age(birth_date, evaluation_day) >= AGE_LIMIT:
             return "age"
         return None
 
-    reasons = {expert_id: reason_for(expert_id) for expert_id in everyone}
+    reasons = {expert_id: reason_for(*fact) for expert_id, fact in facts.items()}
     eligible = {specialty: sorted(e for e in found if reasons[e] is None) for specialty, found in candidates.items()}
-    exclusions = [{"expert_id": e, "reason": r} for e, r in sorted(reasons.items()) if r is not None]
+    exclusions = [{"expert_id": e, "reason": r} for e, r in sorted((e, r) for e, r in reasons.items() if r is not None)]
     return eligible, exclusions
 
 

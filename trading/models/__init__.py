@@ -13,6 +13,7 @@ from .documents import Document, Question  # noqa: F401
 from .bids import Bid, BidFile  # noqa: F401
 from .reference import CalendarOverride, CalendarYear, Policy  # noqa: F401
 from .outbox import OutboxMessage  # noqa: F401
+from .auctions import AuctionBid, AuctionState, Paddle  # noqa: F401
 from .evaluation import (  # noqa: F401
     Award, Contract, Evaluation, EvaluationMember, FinalQuote, FinalQuoteRound, Objection, Publicity,
     QualificationVote, Score,
