@@ -22,6 +22,7 @@ requires = [
     "segno>=1.6",
     "jsonschema>=4.20",
     "waitress>=3.0",
+    "gunicorn>=22",
     "plaster_pastedeploy",
 ]
 

@@ -67,7 +67,7 @@ def app_settings(db_url, engine, tmp_path_factory):
         "ggzy.bank_secret": "test-bank-secret",
         "ggzy.session_secret": "test-session-secret",
         # the tests move the clock by weeks: tokens outlive that (their expiry has its own test)
-        "ggzy.token_hours": "720",
+        "ggzy.token_hours": "2880",
         **testing.FAST_SETTINGS,
     }
 

@@ -16,6 +16,7 @@ def includeme(config):
     # methods and the contract
     add("api.methods", API + "/methods")
     add("api.openapi", API + "/openapi.json")
+    add("api.ping", API + "/ping")
     # audit trail
     add("api.audit", API + "/audit")
     add("api.audit.verify", API + "/audit/verify")
@@ -58,6 +59,10 @@ def includeme(config):
     add("api.lot.award.notice", lot + "/award/notice.pdf")
     add("api.lot.contract", lot + "/contract")
     add("api.verify", API + "/verify/{code}")
+    # auctions
+    add("api.lot.quotes", lot + "/quotes")
+    add("api.lot.auction", lot + "/auction")
+    add("api.lot.auction.bids", lot + "/auction/bids")
     # working days and policies
     add("api.calendar", API + "/calendar")
     add("api.calendar.day", API + "/calendar/days/{day}")
@@ -95,3 +100,9 @@ def includeme(config):
     add("bidder.home", "/bidder")
     add("bidder.project", "/bidder/projects/{project_id}")
     add("bidder.bid", "/bidder/bids/{bid_id}")
+    # evaluation and award pages
+    add("expert.evaluations", "/expert/evaluations")
+    add("expert.evaluation", "/expert/evaluations/{project_id}/{lot_id}")
+    add("officer.evaluation", "/officer/projects/{project_id}/lots/{lot_id}/evaluation")
+    add("bidder.results", "/bidder/projects/{project_id}/results")
+    add("projects.results", "/projects/{project_id}/results")

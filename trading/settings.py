@@ -99,7 +99,7 @@ SPEC = {
     "ggzy.default_locale": ("zh_CN", _choice("zh_CN", "en")),
     "ggzy.upload_max_bytes": ("104857600", _int(1)),
     "ggzy.invitation_minutes": ("30", _int(1, 24 * 60)),
-    "ggzy.token_hours": ("12", _int(1, 24 * 30)),
+    "ggzy.token_hours": ("12", _int(1, 24 * 365)),
     "ggzy.login_max_failures": ("5", _int(1, 100)),
     "ggzy.login_lock_minutes": ("15", _int(1, 24 * 60)),
     # argon2id for passwords: the OWASP minimum by default (19 MiB, 2 passes, 1 lane)

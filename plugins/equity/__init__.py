@@ -119,3 +119,12 @@ def _check_price_against_appraisal(project):
             field="approval_ref", minimum=least, actual=money(lot.start_price),
         ))
     return violations
+
+
+@hookimpl
+def ggzy_auction_policy(lot):
+    """The transfer policy of an equity lot; None for other methods."""
+    from .auction import POLICIES
+
+    project = getattr(lot, "project", None)
+    return POLICIES.get(getattr(project, "method", None))

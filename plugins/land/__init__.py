@@ -114,3 +114,12 @@ def ggzy_check_rules(project, now, calendar, amendment):
         project.lots, required=LOT_AMOUNTS, positive=("start_price", "increment"), source="L39", policy="L39",
     )
     return violations + rules.deadline_warnings(project, calendar, amendment)
+
+
+@hookimpl
+def ggzy_auction_policy(lot):
+    """The listing or auction policy of a land lot; None for other methods."""
+    from .auction import POLICIES
+
+    project = getattr(lot, "project", None)
+    return POLICIES.get(getattr(project, "method", None))

@@ -4,32 +4,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from trading import audit, migrate, testing
-from trading.config import configure
-from trading.models import AuditEvent, get_engine
+from trading import audit
+from trading.models import AuditEvent
 from trading.scheduler import sweep
 
 from .sealed import Parties, at, create_and_publish, register_and_pay, submit_bid, tendering_body
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.slow]
-
-
-@pytest.fixture
-def committed_app(backend, app_settings):
-    """An app on its own PostgreSQL database whose transactions really commit."""
-    if backend != "postgresql":
-        pytest.skip("concurrent sweeps are a PostgreSQL matter (SQLite serialises writers)")
-    name, url = testing.create_pg_database("ggzy_sweep")
-    engine = get_engine({"sqlalchemy.url": url})
-    try:
-        migrate.upgrade(engine)
-        config = configure({**app_settings, "sqlalchemy.url": url, "dbengine": engine})
-        app = config.make_wsgi_app()
-        config.registry["clock"].reset(testing.TEST_START)
-        yield config.registry, testing.Api(app, {"REMOTE_ADDR": "127.0.0.1"})
-    finally:
-        engine.dispose()
-        testing.drop_pg_database(name)
 
 
 def run_together(registry, count=2):
@@ -50,13 +31,9 @@ def run_together(registry, count=2):
     return [item for batch in results for item in batch]
 
 
-def test_two_sweeps_open_and_close_each_project_exactly_once(committed_app):
-    registry, api = committed_app
-
-    def script(**kw):
-        return testing.ScriptRequest(registry, registry["dbsession_factory"], **kw)
-
-    parties = Parties(api, script)
+def test_two_sweeps_open_and_close_each_project_exactly_once(committed_app, committed_script):
+    registry, api, _app = committed_app
+    parties = Parties(api, committed_script)
     projects = [create_and_publish(api, tendering_body(parties, title=f"并发项目{i}")) for i in range(8)]
     for project in projects:
         for username, _org in parties.bidders:

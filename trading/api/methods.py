@@ -8,3 +8,8 @@ def list_methods(request):
     translate = request.localizer.translate
     items = [spec.as_json(translate) for spec in request.registry["methods"]]
     return {"items": items, "next_cursor": None}
+
+
+@api_view("api.ping", "GET", Permission.PUBLIC, summary="A bare answer with no database work (load balancers, benchmarks)")
+def ping(request):
+    return {"pong": True, "now": request.clock.now().isoformat()}

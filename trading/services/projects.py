@@ -361,14 +361,19 @@ def check_rules(request, view, now, amendment=None):
     return [v for v in found if v.blocking], [v for v in found if not v.blocking]
 
 
-def _schedule(request, project, timeline):
+def _schedule(request, project, timeline, first=False):
     """The deadline rows of the method's transitions, from the current timeline."""
     method = method_of(request, project)
     wanted = {}
     if method.kind == SEALED:
         wanted["sealed.opening"] = timeline["bid_deadline"]
-    for name, at in method_deadlines(method, timeline).items():
-        wanted[name] = at
+    else:
+        from . import auction
+
+        if first:
+            auction.on_publish(request, project)
+        policy = auction.policy_for(request, project.lots[0])
+        wanted.update(policy.deadlines(timeline))
     existing = {row.name: row for row in request.dbsession.execute(
         select(Deadline).where(Deadline.project_id == project.id, Deadline.done_at.is_(None))).scalars()}
     for name, at in wanted.items():
@@ -382,11 +387,6 @@ def _schedule(request, project, timeline):
         scheduler.poke()
 
 
-def method_deadlines(method, timeline):
-    """Deadlines an auction method asks for, by name; the auction engine adds its own (issue 6)."""
-    return {}
-
-
 def publish(request, project):
     if project.status != "draft":
         raise Conflict("project.not_draft", _("Only a draft can be published; this project is ${status}.",
@@ -398,7 +398,7 @@ def publish(request, project):
     project.status = "announced"
     project.published_at = now
     project.listed_at = now
-    _schedule(request, project, timeline_of(project))
+    _schedule(request, project, timeline_of(project), first=True)
     request.dbsession.flush()
     audit.record(request, "project.publish", project, {"code": project.code,
                                                        "warnings": [w.rule for w in warnings]})

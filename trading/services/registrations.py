@@ -22,6 +22,7 @@ REGISTRATION_CLOSES = {
 
 
 def registration_closes_at(project):
+    """Sealed: the bid deadline; auctions: listing_until, registration_until or disclosure_until (API.md)."""
     timeline = timeline_of(project)
     if project.kind == SEALED:
         return timeline.get("bid_deadline")

@@ -1,0 +1,65 @@
+"""Quotes and live auctions (API.md "Quotes and live auctions")."""
+from decimal import Decimal
+
+from ..errors import Conflict
+from ..security import Permission
+from ..services import auction, projects
+from . import api_view
+from .errors import error_response
+
+AMOUNT = {"type": "object", "properties": {"amount": {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,2})?$"}},
+          "required": ["amount"]}
+HISTORY = {"after": "integer", "limit": "integer"}
+
+
+def _lot(request):
+    project = projects.get_project(request, request.matchdict["project_id"])
+    if project.kind != "auction":
+        from ..errors import NotFound
+
+        raise NotFound()
+    if projects.apply_due(request, project.id):
+        request.dbsession.refresh(project)
+    return project, projects.get_lot(request, project, request.matchdict["lot_id"])
+
+
+@api_view("api.lot.quotes", "POST", Permission.BIDS_SUBMIT, body=AMOUNT, status=201,
+          summary="A listing quote (land.listing)", responses={409: "quote.too_low, quote.closed",
+                                                               403: "bid.not_qualified"})
+def quote(request):
+    project, lot = _lot(request)
+    bid = auction.submit_quote(request, project, lot, Decimal(request.json_input["amount"]))
+    return {"seq": bid.seq, "amount": auction.money(bid.amount), "paddle": bid.paddle, "at": auction.instant(bid.at)}
+
+
+@api_view("api.lot.quotes", "GET", Permission.PUBLIC, query=HISTORY,
+          summary="The lot's history: every accepted quote and live bid in seq order (paddles, never names)")
+def quotes(request):
+    _project, lot = _lot(request)
+    after = max(int(request.query_input.get("after", 0)), 0)
+    limit = min(max(int(request.query_input.get("limit", 500)), 1), 500)
+    rows = auction.history(request, lot, after=after, limit=limit)
+    more = len(rows) == limit
+    return {"items": [auction.bid_json(b) for b in rows], "next_cursor": str(rows[-1].seq) if more and rows else None}
+
+
+@api_view("api.lot.auction", "GET", Permission.PUBLIC, summary="The lot's auction: phase, current, leader, end")
+def state(request):
+    project, lot = _lot(request)
+    return auction.auction_json(request, project, lot, auction.get_state(request, lot))
+
+
+@api_view("api.lot.auction.bids", "POST", Permission.BIDS_SUBMIT, body=AMOUNT, status=201,
+          summary="A live bid", responses={409: "auction.too_low, auction.already_leading, auction.not_live, auction.ended",
+                                           403: "bid.not_qualified"})
+def bid(request):
+    project, lot = _lot(request)
+    try:
+        accepted, state = auction.submit_bid(request, project, lot, Decimal(request.json_input["amount"]))
+    except Conflict as error:
+        if error.code != "auction.ended":
+            raise
+        # answered, not raised: the end this bid discovered is kept
+        return error_response(request, error)
+    return {"seq": accepted.seq, "amount": auction.money(accepted.amount), "ends_at": auction.instant(state.ends_at),
+            "paddle": accepted.paddle}

@@ -1,0 +1,311 @@
+"""The one auction engine (拍卖/挂牌/网络竞价) used by land and equity: phases, quotes, live bids, the result."""
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from .. import audit
+from ..errors import Conflict, Forbidden, NotFound
+from ..hookspecs import hookimpl
+from ..i18n import _, instant, local_text, money
+from ..models import AuctionBid, AuctionState, Deadline, Organization, Paddle, Project, Registration, RegistrationLot
+from .projects import timeline_of
+
+PREFIX = "auction."
+END = "auction.end"
+
+
+def policy_for(request, lot):
+    policy = request.registry["plugin_manager"].hook.ggzy_auction_policy(lot=lot)
+    if policy is None:
+        raise NotFound(message=_("This lot is not auctioned."))
+    return policy
+
+
+def on_publish(request, project):
+    """Create each lot's state; the project service schedules the policy's deadlines."""
+    timeline = timeline_of(project)
+    now = request.clock.now()
+    for lot in project.lots:
+        policy = policy_for(request, lot)
+        request.dbsession.add(AuctionState(lot_id=lot.id, project_id=project.id,
+                                           phase=policy.phase_before_live(timeline, now), seq=0))
+
+
+def lock_state(request, lot_id):
+    return request.dbsession.execute(
+        select(AuctionState).where(AuctionState.lot_id == lot_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def phase_of(request, project, lot, state, policy=None):
+    if state.phase in ("live", "ended"):
+        return state.phase
+    policy = policy or policy_for(request, lot)
+    return policy.phase_before_live(timeline_of(project), request.clock.now())
+
+
+def qualified_orgs(request, lot):
+    return request.dbsession.execute(
+        select(Registration.org_id).join(RegistrationLot).where(
+            RegistrationLot.lot_id == lot.id, Registration.status == "qualified")
+    ).scalars().all()
+
+
+def paddle_for(request, lot, org_id):
+    """The bidder's number on the lot, made on first use: random, so that it tells nothing of counts."""
+    paddle = request.dbsession.get(Paddle, (lot.id, org_id))
+    if paddle is not None:
+        return paddle.number
+    taken = set(request.dbsession.execute(select(Paddle.number).where(Paddle.lot_id == lot.id)).scalars())
+    while True:
+        number = str(100 + secrets.randbelow(900))
+        if number not in taken:
+            break
+    request.dbsession.add(Paddle(lot_id=lot.id, org_id=org_id, number=number, assigned_at=request.clock.now()))
+    request.dbsession.flush()
+    return number
+
+
+def _check_qualified(request, lot):
+    user = request.user
+    if user.org_id not in qualified_orgs(request, lot):
+        raise Forbidden("bid.not_qualified", _("Your organisation has no qualified registration for this lot "
+                                               "(registration and a paid deposit are needed)."))
+
+
+def _accept(request, project, lot, state, phase, amount):
+    user = request.user
+    paddle = paddle_for(request, lot, user.org_id)
+    now = request.clock.now()
+    state.seq += 1
+    bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=state.seq, phase=phase, org_id=user.org_id,
+                     paddle=paddle, amount=amount, at=now, ip=request.client_addr,
+                     device=(request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device") or None))
+    request.dbsession.add(bid)
+    state.current = amount
+    state.leader_org_id = user.org_id
+    state.leader_paddle = paddle
+    return bid
+
+
+def submit_quote(request, project, lot, amount):
+    """A listing quote (挂牌报价) during the listing window."""
+    policy = policy_for(request, lot)
+    _check_qualified(request, lot)
+    state = lock_state(request, lot.id)
+    if phase_of(request, project, lot, state, policy) != "listing":
+        raise Conflict("quote.closed", _("Quotes are taken only while the lot is listed."))
+    policy.check_quote(lot, state, amount)
+    bid = _accept(request, project, lot, state, "listing", amount)
+    request.dbsession.flush()
+    audit.record(request, "quote.submit", bid, {"lot_id": lot.id, "seq": bid.seq, "amount": amount,
+                                                "paddle": bid.paddle, "org_id": bid.org_id, "device": bid.device},
+                 project_id=project.id)
+    return bid
+
+
+def _end_deadline(request, lot):
+    return request.dbsession.execute(
+        select(Deadline).where(Deadline.name == END, Deadline.lot_id == lot.id, Deadline.done_at.is_(None))
+        .with_for_update()
+    ).scalar_one_or_none()
+
+
+def submit_bid(request, project, lot, amount):
+    """A live bid; its own transaction decides, by the clock, whether the auction is still running."""
+    policy = policy_for(request, lot)
+    _check_qualified(request, lot)
+    # lock order: the end deadline, then the state (as the sweep does), so the two never deadlock
+    deadline = _end_deadline(request, lot)
+    state = lock_state(request, lot.id)
+    now = request.clock.now()
+    if state.phase == "live" and state.ends_at is not None and now >= state.ends_at:
+        end_live(request, project, lot, state, deadline)
+    if state.phase == "ended":
+        raise Conflict("auction.ended", _("The auction of this lot has ended."))
+    if state.phase != "live":
+        raise Conflict("auction.not_live", _("The live auction of this lot has not started."))
+    if state.leader_org_id == request.user.org_id:
+        raise Conflict("auction.already_leading", _("You are already the highest bidder."))
+    policy.check_live_bid(lot, state, amount)
+    bid = _accept(request, project, lot, state, "live", amount)
+    state.ends_at = max(state.ends_at, now + timedelta(seconds=policy.countdown(project.params)))
+    if deadline is not None:
+        deadline.at = state.ends_at
+    request.dbsession.flush()
+    audit.record(request, "auction.bid", bid, {"lot_id": lot.id, "seq": bid.seq, "amount": amount,
+                                               "paddle": bid.paddle, "org_id": bid.org_id, "ends_at": state.ends_at,
+                                               "device": bid.device}, project_id=project.id)
+    scheduler = request.registry.get("scheduler")
+    if scheduler is not None:
+        scheduler.poke()
+    return bid, state
+
+
+# --- the engine's operations for the policies ----------------------------------------------------
+
+
+class Engine:
+    """What a policy may do to a lot when one of its deadlines falls due."""
+
+    def __init__(self, request, project, lot, state, at):
+        self.request, self.project, self.lot, self.state, self.at = request, project, lot, state, at
+
+    @property
+    def params(self):
+        return self.project.params or {}
+
+    def qualified(self):
+        return qualified_orgs(self.request, self.lot)
+
+    def quoters(self):
+        return self.request.dbsession.execute(
+            select(AuctionBid.org_id).where(AuctionBid.lot_id == self.lot.id, AuctionBid.phase == "listing").distinct()
+        ).scalars().all()
+
+    def set_phase(self, phase):
+        self.state.phase = phase
+        if self.project.status == "announced" and phase in ("listing", "live"):
+            self.project.status = "auction"
+        return phase
+
+    def go_live(self, countdown):
+        state = self.state
+        state.phase, state.live_at = "live", self.at
+        state.ends_at = self.at + timedelta(seconds=countdown)
+        self.project.status = "auction"
+        self.request.dbsession.add(Deadline(name=END, project_id=self.project.id, lot_id=self.lot.id, at=state.ends_at))
+        audit.record(self.request, "auction.live", state, {"lot_id": self.lot.id, "ends_at": state.ends_at,
+                                                           "current": state.current}, project_id=self.project.id,
+                     system=True)
+        return "live"
+
+    def award(self, org_id, amount, reason):
+        from .award import record_award
+
+        state = self.state
+        state.phase, state.ended_at, state.result, state.result_reason = "ended", self.at, "awarded", reason
+        org = self.request.dbsession.get(Organization, org_id)
+        bidders = self.request.dbsession.execute(
+            select(func.count(func.distinct(AuctionBid.org_id))).where(AuctionBid.lot_id == self.lot.id)).scalar()
+        record_award(self.request, self.project, self.lot, winner_org=org, amount=amount, awarded_at=self.at,
+                     system=True)
+        audit.record(self.request, "auction.result", state, {"lot_id": self.lot.id, "result": "awarded",
+                                                             "reason": reason, "amount": amount,
+                                                             "paddle": state.leader_paddle, "bidders": max(bidders, 1)},
+                     project_id=self.project.id, system=True)
+        return "awarded"
+
+    def fail(self, reason):
+        state = self.state
+        state.phase, state.ended_at, state.result, state.result_reason = "ended", self.at, "failed", reason
+        self.lot.status = "failed"
+        if all(lot.status == "failed" for lot in self.project.lots):
+            self.project.status = "failed"
+        elif {lot.status for lot in self.project.lots} <= {"awarded", "contracted", "failed"}:
+            self.project.status = "awarded"
+        audit.record(self.request, "auction.result", state, {"lot_id": self.lot.id, "result": "failed",
+                                                             "reason": reason, "current": state.current},
+                     project_id=self.project.id, system=True)
+        return "failed"
+
+    def reaches_reserve(self, amount):
+        return self.lot.reserve_price is None or (amount is not None and amount >= self.lot.reserve_price)
+
+
+def end_live(request, project, lot, state, deadline=None):
+    """The round passed with no bid: the leader wins if at or above the reserve, else the lot fails (流拍)."""
+    at = state.ends_at
+    engine = Engine(request, project, lot, state, at)
+    if state.leader_org_id is not None and engine.reaches_reserve(state.current):
+        outcome = engine.award(state.leader_org_id, state.current, "highest_bid")
+    else:
+        outcome = engine.fail("below_reserve" if state.leader_org_id else "no_bid")
+    if deadline is not None:
+        deadline.done_at, deadline.outcome = request.clock.now(), f"ended: {outcome}"
+    request.dbsession.flush()
+    return outcome
+
+
+def _project_deadline(deadline, request):
+    project = request.dbsession.get(Project, deadline.project_id)
+    if project.status in ("terminated", "failed"):
+        return "project closed"
+    outcomes = []
+    for lot in project.lots:
+        state = lock_state(request, lot.id)
+        if state.phase == "ended":
+            continue
+        engine = Engine(request, project, lot, state, deadline.at)
+        outcomes.append(policy_for(request, lot).on_deadline(deadline.name, engine))
+    request.dbsession.flush()
+    return ", ".join(outcomes) or "nothing to do"
+
+
+def _end_at_deadline(deadline, request):
+    project = request.dbsession.get(Project, deadline.project_id)
+    lot = next(lot for lot in project.lots if lot.id == deadline.lot_id)
+    state = lock_state(request, lot.id)
+    if state.phase != "live":
+        return f"already {state.phase}"
+    if request.clock.now() < state.ends_at:
+        deadline.at = state.ends_at  # a bid moved the end: wait for it
+        return "moved"
+    outcome = end_live(request, project, lot, state)
+    return f"ended: {outcome}"
+
+
+@hookimpl
+def ggzy_deadline_handlers():
+    handlers = {name: _project_deadline for name in ("auction.listing_open", "auction.listing_close",
+                                                     "auction.disclosure_close", "auction.start")}
+    handlers[END] = _end_at_deadline
+    return handlers
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def get_state(request, lot):
+    state = request.dbsession.get(AuctionState, lot.id)
+    if state is None:
+        raise NotFound(message=_("This lot is not auctioned."))
+    return state
+
+
+def auction_json(request, project, lot, state):
+    policy = policy_for(request, lot)
+    count = request.dbsession.execute(select(func.count()).select_from(AuctionBid)
+                                      .where(AuctionBid.lot_id == lot.id)).scalar()
+    body = {"lot_id": lot.id, "phase": phase_of(request, project, lot, state, policy),
+            "current": money(state.current) if state.current is not None else None,
+            "leader_paddle": state.leader_paddle, "ends_at": instant(state.ends_at),
+            "increment": money(lot.increment) if lot.increment is not None else None,
+            "start_price": money(lot.start_price) if lot.start_price is not None else None,
+            "bids": count, "result": state.result, "server_time": instant(request.clock.now()),
+            "countdown_seconds": policy.countdown(project.params)}
+    user = request.user
+    if user is not None and user.role == "bidder" and user.org_id in qualified_orgs(request, lot):
+        body["my_paddle"] = paddle_for(request, lot, user.org_id)
+        body["leading"] = state.leader_org_id == user.org_id
+    if user is not None and user.role in ("officer", "inspector") and lot.reserve_price is not None:
+        body["reserve_price"] = money(lot.reserve_price)
+    return body
+
+
+def history(request, lot, after=0, limit=500):
+    return request.dbsession.execute(
+        select(AuctionBid).where(AuctionBid.lot_id == lot.id, AuctionBid.seq > after).order_by(AuctionBid.seq).limit(limit)
+    ).scalars().all()
+
+
+def bid_json(bid):
+    return {"seq": bid.seq, "phase": bid.phase, "paddle": bid.paddle, "amount": money(bid.amount), "at": instant(bid.at)}
+
+
+def deadline_text(state):
+    return local_text(state.ends_at)
+
+
