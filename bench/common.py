@@ -147,3 +147,11 @@ def _is_number(cell):
         return True
     except ValueError:
         return False
+
+
+def percentile(values, q):
+    """Nearest-rank ``q``-th percentile (0 < q <= 100) of ``values``; NaN when there are none."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]

@@ -8,33 +8,10 @@ from trading import audit
 from trading.errors import Conflict, NotFound, RequestInvalid, field_error
 from trading.i18n import _
 from trading.models import Evaluation
+from trading.services.evaluation import score_deviations
 
 from .invitations import add_record
 from .models import ExpertRecord
-
-DEVIATION_SHARE = Decimal("0.30")  # more than 30% of the other members' mean
-
-
-def deviations(member_totals):
-    """[(expert_id, bid_id, total, others_mean)] where a member's total differs from the others' mean by > 30%."""
-    experts = list(member_totals)
-    if len(experts) < 3:
-        return []
-    bids = {bid for totals in member_totals.values() for bid in totals}
-    found = []
-    for bid in sorted(bids):
-        for expert in experts:
-            if bid not in member_totals[expert]:
-                continue
-            others = [Decimal(member_totals[o][bid]) for o in experts if o != expert and bid in member_totals[o]]
-            if not others:
-                continue
-            mean = sum(others) / len(others)
-            total = Decimal(member_totals[expert][bid])
-            if mean > 0 and abs(total - mean) > DEVIATION_SHARE * mean:
-                found.append((expert, bid, total, mean))
-    return found
-
 
 def on_finalize(event, request):
     """Each member gets an "evaluated" record; a deviating total also a "score_deviation" record."""
@@ -43,7 +20,7 @@ def on_finalize(event, request):
     for expert_id in data.get("members", []):
         add_record(request, expert_id, "evaluated", event.project_id,
                    {"evaluation_id": event.object_id, "lot_id": data.get("lot_id")}, lot_id=data.get("lot_id"))
-    for expert_id, bid_id, total, mean in deviations(data.get("member_totals") or {}):
+    for expert_id, bid_id, total, mean in score_deviations(data.get("member_totals") or {}):
         add_record(request, expert_id, "score_deviation", event.project_id,
                    {"evaluation_id": event.object_id, "bid_id": bid_id, "total": str(total),
                     "others_mean": str(mean.quantize(Decimal("0.01")))}, lot_id=data.get("lot_id"))

@@ -3,6 +3,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import experts.models  # noqa: F401  (the built-in plugins' tables share the one schema)
+import monitoring.models  # noqa: F401
 from trading.models import metadata
 
 config = context.config

@@ -1,1 +1,41 @@
 """Full-process electronic monitoring: alert rules, the inspector's workspace, reports (a built-in plugin)."""
+from trading.hookspecs import hookimpl
+
+from . import models  # noqa: F401  (the tables)
+
+API = "/api/v1"
+
+
+@hookimpl
+def ggzy_includeme(config):
+    add = config.add_route
+    add("api.alerts", API + "/alerts")
+    add("api.alert", API + "/alerts/{alert_id}")
+    add("api.alert.acknowledge", API + "/alerts/{alert_id}/acknowledge")
+    add("api.alert.resolve", API + "/alerts/{alert_id}/resolve")
+    add("api.project.timeline", API + "/projects/{project_id}/timeline")
+    add("api.monitoring.stats", API + "/monitoring/stats")
+    add("api.monitoring.report", API + "/monitoring/report.pdf")
+    config.scan("monitoring.views")
+
+
+@hookimpl
+def ggzy_alert_rules():
+    from .rules import RULES
+
+    return RULES
+
+
+@hookimpl
+def ggzy_after_event(event, request):
+    """Every audit event is offered to the alert rules that listen to its action, in the same transaction."""
+    from .engine import evaluate
+
+    evaluate(event, request)
+
+
+@hookimpl
+def ggzy_deadline_handlers():
+    from .engine import OVERDUE, RECORD_DUE, overdue_at_deadline, record_due_at_deadline
+
+    return {OVERDUE: overdue_at_deadline, RECORD_DUE: record_due_at_deadline}

@@ -106,3 +106,5 @@ def includeme(config):
     add("officer.evaluation", "/officer/projects/{project_id}/lots/{lot_id}/evaluation")
     add("bidder.results", "/bidder/projects/{project_id}/results")
     add("projects.results", "/projects/{project_id}/results")
+    # auction room pages
+    add("auction.room", "/auction/{project_id}/{lot_id}")

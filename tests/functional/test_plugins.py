@@ -42,3 +42,23 @@ class Extension:
 def test_includeme_lets_a_plugin_add_routes(app_settings):
     app = configure(app_settings, extra_plugins=[Extension()]).make_wsgi_app()
     assert TestApp(app).get("/api/v1/test-extension").json == {"hello": "plugin"}
+
+
+class DemoExtra:
+    @hookimpl
+    def ggzy_demo_data(self, request):
+        return [("expert", "extra-expert", "extra-password")]
+
+
+def test_demo_prints_the_logins_plugins_add(registry, script):
+    from trading import demo
+
+    plugin = DemoExtra()
+    registry["plugin_manager"].register(plugin)
+    try:
+        with script() as request:
+            logins = demo.load(request)
+    finally:
+        registry["plugin_manager"].unregister(plugin)
+    assert ("expert", "extra-expert", "extra-password") in logins
+    assert {role for role, _u, _p in logins} >= {"admin", "officer", "bidder", "expert", "inspector"}

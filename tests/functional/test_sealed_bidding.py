@@ -31,7 +31,7 @@ def test_walk_from_draft_to_a_closed_opening(api, parties, body_of, dbsession):
     # nobody reads the opening before the deadline
     assert api.get(f"projects/{project['id']}/opening").json["status"] == "not_started"
     transitions = set_clock(api, at(21, 9, 30))["transitions"]
-    assert [t["name"] for t in transitions] == ["sealed.opening"]
+    assert [t["name"] for t in transitions if t["name"].startswith("sealed.")] == ["sealed.opening"]
     progress = api.get(f"projects/{project['id']}/opening").json
     assert progress["status"] == "opening"
     assert progress["lots"][0]["bids_total"] == 3 and progress["lots"][0]["bids_opened"] == 0
@@ -42,7 +42,7 @@ def test_walk_from_draft_to_a_closed_opening(api, parties, body_of, dbsession):
     assert api.get(f"projects/{project['id']}/opening").json["lots"][0]["bids_opened"] == 2
     # bidder3 never decrypts; the clock closes the window
     closed = set_clock(api, at(21, 10, 0))["transitions"]
-    assert [t["name"] for t in closed] == ["sealed.opening_close"]
+    assert [t["name"] for t in closed if t["name"].startswith("sealed.")] == ["sealed.opening_close"]
     record = api.get(f"projects/{project['id']}/opening").json
     assert record["status"] == "closed"
     bids = {b["bidder_name"]: b for b in record["lots"][0]["bids"]}

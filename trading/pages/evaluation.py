@@ -139,10 +139,6 @@ def _publicity_rule(request, project):
     return _t(request, _(PUBLICITY_UNITS.get(unit, PUBLICITY_UNITS["days"]), mapping={"count": count}))
 
 
-def _lot_label(request, lot):
-    return _t(request, _("Lot ${number}", mapping={"number": lot.number})) + " " + lot.title
-
-
 def _text_field(request, name, limit, message):
     text = request.POST.get(name, "")
     text = text.strip() if isinstance(text, str) else ""
@@ -189,7 +185,8 @@ def _bid_rows(request, body, member, entered=None):
                               "value": entered.get(key, _score_text(stored)) if entered is not None else _score_text(stored)})
         rows.append({"number": index, "bid": bid, "prefix": prefix, "vote_name": f"vote.{bid['bid_id']}",
                      "reason_name": f"reason.{bid['bid_id']}", "choice": choice, "reason": reason,
-                     "stored_choice": ("pass" if vote["pass"] else "fail") if vote else "", "cells": cells})
+                     "stored_choice": ("pass" if vote["pass"] else "fail") if vote else "",
+                     "stored_reason": (vote or {}).get("reason") or "", "cells": cells})
     return rows
 
 
@@ -213,10 +210,13 @@ def _missing_rows(request, rows, missing):
     return out
 
 
-def scoring_page(request, project, lot, evaluation, member, errors=None, entered=None, action=None):
+def scoring_page(request, project, lot, evaluation, member, errors=None, entered=None, action=None, missing=None):
+    """The page's values; ``entered`` is a refused form's POST, ``missing`` what it would have left to do."""
     body = evaluations.evaluation_json(request, project, lot, evaluation)
     rows = _bid_rows(request, body, member, entered)
     me = body["me"]
+    if missing is not None:
+        me["missing"] = [{"bid_id": bid_id, "criterion": criterion} for bid_id, criterion in missing]
     finalized = evaluation.status == "finalized"
     ids, labels = {}, {}
     for row in rows:
@@ -234,7 +234,7 @@ def scoring_page(request, project, lot, evaluation, member, errors=None, entered
         "kinds": CRITERION_KINDS, "missing": _missing_rows(request, rows, me["missing"]),
         "signed": member.signed_at is not None, "finalized": finalized,
         "read_only": member.signed_at is not None or finalized,
-        "ranking": body.get("ranking") or [], "errors": errors, "action": action, "ids": ids, "labels": labels,
+        "ranking": _ranking_rows(evaluation) if finalized else [], "errors": errors, "action": action, "ids": ids, "labels": labels,
         "fields": (errors or {}).get("fields", {}),
         "api": {"qualification": request.route_path("api.lot.evaluation.qualification", project_id=project.id, lot_id=lot.id),
                 "scores": request.route_path("api.lot.evaluation.scores", project_id=project.id, lot_id=lot.id),
@@ -252,9 +252,9 @@ def _on_committee(request, lot):
     return bool(committee) and any(expert.id == expert_id for expert, _specialty in committee["members"])
 
 
-def _member_context(request, for_update=False):
+def _member_context(request):
     """(project, lot, evaluation, member); evaluation None when it has not started; 403 for anyone not a member."""
-    project, lot = _lot(request, for_update=for_update)
+    project, lot = _lot(request)
     if project.kind != SEALED:
         raise NotFound(message=_("This trading method has no evaluation; it ends in a public auction."))
     evaluation = _evaluation(request, lot)
@@ -379,33 +379,36 @@ def _save_all(request, lot, evaluation, member):
 @view_config(route_name="expert.evaluation", renderer="evaluation/score.jinja2", request_method="POST",
              permission=Permission.EVALUATION_SCORE)
 def score_action(request):
-    """The scoring form without JavaScript: save every field at once, or sign."""
+    """The scoring form: save every field at once, or save and sign; a refusal keeps nothing of either."""
     project, lot, evaluation, member = _member_context(request)
     if evaluation is None:
         return _not_started(request, project, lot)
     action = request.POST.get("action", "")
+    missing = None
     try:
         if action == "save":
             count = _save_all(request, lot, evaluation, member)
             message = (_("Saved: ${count} change(s).", mapping={"count": count}) if count
                        else _("Nothing changed; nothing was saved."))
-            anchor = "work"
         elif action == "sign":
             with request.dbsession.begin_nested():
-                evaluations.sign(request, lot, evaluation, member)
+                _save_all(request, lot, evaluation, member)
+                try:
+                    evaluations.sign(request, lot, evaluation, member)
+                except RulesViolated:
+                    # what would still be missing with the entries saved: the page lists it with the entries
+                    missing = evaluations.missing_work(request, lot, evaluation, member)
+                    raise
             message = _("You have signed. Your votes and scores are locked.")
-            anchor = None
         else:
             raise RequestInvalid(details=[field_error("action", _("Unknown action."))])
     except DomainError as error:
         errors = _refusal(request, error)
         request.dbsession.expire_all()
-        return scoring_page(request, project, lot, evaluation, member, errors,
-                            _entered(request) if action == "save" else None, action)
+        return scoring_page(request, project, lot, evaluation, member, errors, _entered(request), action, missing)
     flash(request, message)
     return HTTPSeeOther(location=request.route_url("expert.evaluation", project_id=project.id, lot_id=lot.id,
-                                                   _anchor=anchor) if anchor else
-                        request.route_url("expert.evaluation", project_id=project.id, lot_id=lot.id))
+                                                   _anchor="work" if action == "save" else "main"))
 
 
 # --- the officer's overview of a lot ------------------------------------------------------------------------

@@ -384,3 +384,28 @@ def evaluation_json(request, project, lot, evaluation):
 
 def lot_of(request, project, lot_id):
     return get_lot(request, project, lot_id)
+
+
+DEVIATION_SHARE = Decimal("0.30")
+
+
+def score_deviations(member_totals):
+    """With 3 or more members: [(expert_id, bid_id, total, others_mean)] for each member whose total of scored
+    criteria for a bid differs from the mean of the other members' totals by more than 30% of that mean."""
+    experts = list(member_totals)
+    if len(experts) < 3:
+        return []
+    bids = {bid for totals in member_totals.values() for bid in totals}
+    found = []
+    for bid in sorted(bids):
+        for expert in experts:
+            if bid not in member_totals[expert]:
+                continue
+            others = [Decimal(member_totals[o][bid]) for o in experts if o != expert and bid in member_totals[o]]
+            if not others:
+                continue
+            mean = sum(others) / len(others)
+            total = Decimal(member_totals[expert][bid])
+            if mean > 0 and abs(total - mean) > DEVIATION_SHARE * mean:
+                found.append((expert, bid, total, mean))
+    return found

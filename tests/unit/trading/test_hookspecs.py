@@ -89,7 +89,8 @@ def test_rules_and_alert_rules_are_collected_from_every_plugin():
     view = ProjectView(id=None, method="test.method", sector="test", timeline={}, params={})
     found = pm.hook.ggzy_check_rules(project=view, now=None, calendar=None, amendment=None)
     assert sorted(x for xs in found for x in xs) == ["a", "b"]
-    assert sorted(x for xs in pm.hook.ggzy_alert_rules() for x in xs) == ["rule.one", "rule.two"]
+    contributed = [x for xs in pm.hook.ggzy_alert_rules() for x in xs]
+    assert "rule.one" in contributed and "rule.two" in contributed
 
 
 def test_a_method_code_provided_twice_stops_the_start():
