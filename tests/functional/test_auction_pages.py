@@ -233,3 +233,26 @@ def test_the_project_pages_link_to_the_room(api, live_land):
     assert room_url(live_land) in public.text
     workspace = log_in(api, "bidder1").get(f"/bidder/projects/{live_land['id']}")
     assert room_url(live_land) in workspace.text
+
+
+def test_the_plain_form_names_a_missing_price_and_an_unknown_action(api, live_land):
+    bidder1 = log_in(api, "bidder1")
+    page = bidder1.get(room_url(live_land))
+    refused = bidder1.post(room_url(live_land), {"csrf_token": csrf_of(page), "mode": "sell", "base": "", "steps": "1"},
+                           status=400)
+    assert "The page&#39;s current price is missing; reload the page." in refused.text
+    assert "Unknown action." in refused.text
+    assert state(api, live_land)["bids"] == 0
+
+
+def test_the_plain_form_without_the_csrf_token_is_refused(api, live_land):
+    bidder1 = log_in(api, "bidder1")
+    bidder1.post(room_url(live_land), {"mode": "bid", "base": "10000000.00", "steps": "0"}, status=403)
+    assert state(api, live_land)["bids"] == 0
+
+
+def test_a_terminated_project_shows_no_bid_controls(api, live_land):
+    api.post(f"projects/{live_land['id']}/terminate", {"reason": "规划调整"}, as_user="officer1", status=200)
+    page = log_in(api, "bidder1").get(room_url(live_land))
+    assert "This project was terminated." in page.text and "规划调整" in page.text
+    assert 'id="ar-phase">Terminated<' in page.text and "data-ar-form" not in page.text

@@ -64,7 +64,8 @@ def field_error(page, field_id):
 
 def prefix_of(page, bid_id):
     """The element-id prefix the scoring page gives a bid (bid1, bid2, ... in the order of the opening)."""
-    return re.search(r'<section class="card bid" id="(bid\d+)"[^>]*data-bid="%s"' % re.escape(bid_id), page.text).group(1)
+    pattern = r'<section class="card bid" id="(bid\d+)"[^>]*data-bid="' + re.escape(bid_id) + '"'
+    return re.search(pattern, page.text).group(1)
 
 
 def save_all(form, status=303):
@@ -129,7 +130,7 @@ def test_a_member_scores_without_javascript_then_through_the_api_sees_what_is_mi
     for needle in ("投标公司1", "950000.00", "1050000.00", "技术", "商务", "0–50", "0–20"):
         assert needle in shown
     # the bid files' hashes, as the receipts gave them
-    assert hashlib.sha256("bidder1 的技术方案 unique-phrase-bidder1".encode("utf-8")).hexdigest() in page.text
+    assert hashlib.sha256("bidder1 的技术方案 unique-phrase-bidder1".encode()).hexdigest() in page.text
     # Enter in a field never sends the page: the form's first submit button is disabled
     form_html = page.text[page.text.index('id="work"'):]
     assert re.search(r'<button[^>]*type="submit"[^>]*disabled', form_html[:form_html.index("</button>") + 9])
@@ -173,8 +174,9 @@ def test_a_member_scores_without_javascript_then_through_the_api_sees_what_is_mi
     too_high = member.put_json(base + "/scores", {"bid_id": bids["bidder2"], "criterion": "tech", "score": 50.5},
                                headers=headers, status=422).json
     assert too_high["error"]["details"][0]["rule"] == "evaluation.score_invalid"
-    bad = member.put(base + "/scores", '{"bid_id": "%s", "criterion": "tech", "score": 30.123}' % bids["bidder2"],
-                     headers={**headers, "Content-Type": "application/json"}, status=400).json
+    three_places = '{"bid_id": "' + bids["bidder2"] + '", "criterion": "tech", "score": 30.123}'
+    bad = member.put(base + "/scores", three_places, headers={**headers, "Content-Type": "application/json"},
+                     status=400).json
     assert bad["error"]["code"] == "request.invalid"
     member.put_json(base + "/qualification", {"bid_id": bids["bidder3"], "pass": True, "reason": None}, headers=headers)
 
@@ -293,9 +295,10 @@ def test_the_officer_finalises_publishes_answers_awards_rank_two_and_records_the
     officer_action(officer, project, "answer", objection_id=objection_id, text="经核查，业绩证明真实有效。")
 
     no_reason = officer_action(officer, project, "award", status=422, bid_id=bids["bidder1"], reason="  ")
-    assert field_error(no_reason, "award-reason") == "Awarding a bid other than the first candidate needs a written reason."
+    reason_error = field_error(no_reason, "award-reason")
+    assert reason_error == "Awarding a bid other than the first candidate needs a written reason."
     assert error_code(no_reason) == "award.reason_required"
-    assert 'id="award-bid-2" name="bid_id" value="%s" checked' % bids["bidder1"] in no_reason.text
+    assert f'id="award-bid-2" name="bid_id" value="{bids["bidder1"]}" checked' in no_reason.text
     awarded = officer_action(officer, project, "award", bid_id=bids["bidder1"], reason="第一名放弃中标").follow()
     award = api.get(lot_api(project) + "/award").json
     assert award["rank"] == 2 and award["winner_name"] == "投标公司1"

@@ -25,6 +25,8 @@ PHASES = {
     "waiting": _("Waiting for the live auction"),
     "live": _("Live auction"),
     "ended": _("Ended"),
+    # not an engine phase: what the room shows for a lot of a terminated project (终止)
+    "terminated": _("Terminated"),
 }
 PHASE_NOTES = {
     "registration": _("Registration is open; bidding has not started."),
@@ -34,6 +36,7 @@ PHASE_NOTES = {
     "live": _("Each accepted bid starts a new countdown round. When a round ends with no bid, the highest bid wins "
               "if it reaches the reserve price; otherwise the lot fails (流拍)."),
     "ended": _("Bidding is over."),
+    "terminated": _("The project was terminated; no quotes or bids are taken."),
 }
 # what the countdown counts down to in each phase before the live auction: the first timeline field the lot has
 NEXT_EVENTS = {
@@ -184,6 +187,7 @@ def room_values(request, project, lot, refusal=None, values=None):
         "method": projects.method_of(request, project),
         "room": room,
         "phase": phase,
+        "shown_phase": "terminated" if terminated and phase != "ended" else phase,
         "phases": PHASES,
         "phase_notes": PHASE_NOTES,
         "current": current,

@@ -16,7 +16,7 @@ from ..errors import (
     RuleViolation,
     field_error,
 )
-from ..i18n import _, money
+from ..i18n import _, local_text, money
 from ..methods import MONEY_PATTERN, SEALED
 from ..models import (
     Bid,
@@ -77,17 +77,10 @@ def _t(request, message):
     return request.localizer.translate(message) if hasattr(message, "domain") else message
 
 
-def _refusal(request, error, rename=None):
-    """A refusal as the page shows it (status set), with the service's field names moved to the form's."""
+def _refusal(request, error):
+    """A refusal as the page shows it, with the response's status set to the API's."""
     request.response.status_int = error.status
-    shown = form_errors(request, error)
-    for old, new in (rename or {}).items():
-        if old in shown["fields"]:
-            shown["fields"].setdefault(new, shown["fields"].pop(old))
-        for rule in shown["rules"]:
-            if rule.get("field") == old:
-                rule["field"] = new
-    return shown
+    return form_errors(request, error)
 
 
 def _refuse(details):
@@ -139,13 +132,22 @@ def _publicity_rule(request, project):
     return _t(request, _(PUBLICITY_UNITS.get(unit, PUBLICITY_UNITS["days"]), mapping={"count": count}))
 
 
+def _form(request, name, limit=200):
+    """A posted text field, stripped and cut to a sane length; "" when missing or not text (an upload)."""
+    value = request.POST.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _too_long(limit):
+    return _("Must be at most ${n} characters long.", mapping={"n": limit})
+
+
 def _text_field(request, name, limit, message):
-    text = request.POST.get(name, "")
-    text = text.strip() if isinstance(text, str) else ""
+    text = _form(request, name, limit + 1)
     if not text:
         raise RequestInvalid(details=[field_error(name, message)])
     if len(text) > limit:
-        raise RequestInvalid(details=[field_error(name, _("Must be at most ${n} characters long.", mapping={"n": limit}))])
+        raise RequestInvalid(details=[field_error(name, _too_long(limit))])
     return text
 
 
@@ -180,9 +182,9 @@ def _bid_rows(request, body, member, entered=None):
             for criterion in scored:
                 key = f"score.{bid['bid_id']}.{criterion['code']}"
                 stored = scores.get((bid["bid_id"], criterion["code"]))
+                shown = _score_text(stored)
                 cells.append({"criterion": criterion, "name": key, "id": f"{prefix}-{criterion['code']}",
-                              "stored": _score_text(stored),
-                              "value": entered.get(key, _score_text(stored)) if entered is not None else _score_text(stored)})
+                              "stored": shown, "value": entered.get(key, shown) if entered is not None else shown})
         rows.append({"number": index, "bid": bid, "prefix": prefix, "vote_name": f"vote.{bid['bid_id']}",
                      "reason_name": f"reason.{bid['bid_id']}", "choice": choice, "reason": reason,
                      "stored_choice": ("pass" if vote["pass"] else "fail") if vote else "",
@@ -228,17 +230,17 @@ def scoring_page(request, project, lot, evaluation, member, errors=None, entered
         for cell in row["cells"]:
             ids[cell["name"]] = cell["id"]
             labels[cell["name"]] = head + " · " + cell["criterion"]["name"]
+    route = {"project_id": project.id, "lot_id": lot.id}
     return {
         "project": project, "lot": lot, "evaluation": evaluation, "member": member, "body": body, "rows": rows,
-        "criteria": body["criteria"], "scored": [c for c in body["criteria"] if c.get("kind") in evaluations.SCORED_KINDS],
-        "kinds": CRITERION_KINDS, "missing": _missing_rows(request, rows, me["missing"]),
+        "criteria": body["criteria"], "kinds": CRITERION_KINDS, "missing": _missing_rows(request, rows, me["missing"]),
         "signed": member.signed_at is not None, "finalized": finalized,
         "read_only": member.signed_at is not None or finalized,
-        "ranking": _ranking_rows(evaluation) if finalized else [], "errors": errors, "action": action, "ids": ids, "labels": labels,
-        "fields": (errors or {}).get("fields", {}),
-        "api": {"qualification": request.route_path("api.lot.evaluation.qualification", project_id=project.id, lot_id=lot.id),
-                "scores": request.route_path("api.lot.evaluation.scores", project_id=project.id, lot_id=lot.id),
-                "report": request.route_path("api.lot.evaluation.report", project_id=project.id, lot_id=lot.id)},
+        "ranking": _ranking_rows(evaluation) if finalized else [],
+        "errors": errors, "action": action, "ids": ids, "labels": labels, "fields": (errors or {}).get("fields", {}),
+        "api": {"qualification": request.route_path("api.lot.evaluation.qualification", **route),
+                "scores": request.route_path("api.lot.evaluation.scores", **route),
+                "report": request.route_path("api.lot.evaluation.report", **route)},
         "reason_max": REASON_MAX,
     }
 
@@ -308,20 +310,18 @@ def _stored_work(request, evaluation, member):
 
 def _changes(request, lot, evaluation, member):
     """The votes and scores the form changes, checked all at once: ([vote], [score]) or a refusal naming each field."""
-    post = request.POST
     votes, scores = _stored_work(request, evaluation, member)
     scored = evaluations.scored_criteria(evaluation)
     details, vote_changes, score_changes = [], [], []
     for bid in evaluations.opened_bids(request, lot):
         vote_key, reason_key = f"vote.{bid.id}", f"reason.{bid.id}"
-        choice = post.get(vote_key, "")
-        reason = post.get(reason_key, "")
-        reason = reason.strip() if isinstance(reason, str) else ""
+        choice = _form(request, vote_key, 8)
+        reason = _form(request, reason_key, REASON_MAX + 1)
         stored = votes.get(bid.id)
         if choice not in ("", "pass", "fail"):
             details.append(field_error(vote_key, _("Choose pass or fail.")))
         elif len(reason) > REASON_MAX:
-            details.append(field_error(reason_key, _("Must be at most ${n} characters long.", mapping={"n": REASON_MAX})))
+            details.append(field_error(reason_key, _too_long(REASON_MAX)))
         elif choice == "fail" and not reason:
             details.append(field_error(reason_key, _("Give the reason for failing this bid.")))
         elif not choice and reason and stored is None:
@@ -334,8 +334,7 @@ def _changes(request, lot, evaluation, member):
             continue
         for criterion in scored:
             key = f"score.{bid.id}.{criterion['code']}"
-            text = post.get(key, "")
-            text = text.strip().replace(",", ".") if isinstance(text, str) else ""
+            text = _form(request, key, 32).replace(",", ".")
             if not text:
                 continue  # an empty field keeps what was saved: a score is changed, never removed
             if not SCORE_TEXT.match(text) or len(text.partition(".")[2]) > 2:
@@ -344,9 +343,8 @@ def _changes(request, lot, evaluation, member):
             value = Decimal(text)
             maximum = Decimal(str(criterion["max"]))
             if value < 0 or value > maximum:
-                details.append(RuleViolation("evaluation.score_invalid",
-                                             _("The score must be between 0 and ${max}.", mapping={"max": criterion["max"]}),
-                                             field=key).as_detail())
+                message = _("The score must be between 0 and ${max}.", mapping={"max": criterion["max"]})
+                details.append(RuleViolation("evaluation.score_invalid", message, field=key).as_detail())
                 continue
             if scores.get((bid.id, criterion["code"])) != value:
                 score_changes.append((bid.id, criterion["code"], value, key))
@@ -383,7 +381,7 @@ def score_action(request):
     project, lot, evaluation, member = _member_context(request)
     if evaluation is None:
         return _not_started(request, project, lot)
-    action = request.POST.get("action", "")
+    action = _form(request, "action", 32)
     missing = None
     try:
         if action == "save":
@@ -433,7 +431,6 @@ def overview_page(request, project, lot, failed=None):
     failed = failed or {}
     sealed = project.kind == SEALED
     evaluation = _evaluation(request, lot) if sealed else None
-    body = evaluations.evaluation_json(request, project, lot, evaluation) if evaluation is not None else None
     committee = None
     if sealed and evaluation is None:
         found = request.registry["plugin_manager"].hook.ggzy_committee(lot=lot)
@@ -456,9 +453,12 @@ def overview_page(request, project, lot, failed=None):
     opened = project.opening_closed_at is not None
     entered = failed.get("entered", {})
     candidates = publicity.candidates if publicity else []
-    chosen = entered.get("bid_id") if failed.get("action") == "award" else (candidates[0]["bid_id"] if candidates else "")
+    # the candidate the award form shows chosen: the one entered, else the first
+    chosen = candidates[0]["bid_id"] if candidates else ""
+    if failed.get("action") == "award":
+        chosen = entered.get("bid_id", "")
     return {
-        "project": project, "lot": lot, "now": now, "sealed": sealed, "evaluation": evaluation, "body": body,
+        "project": project, "lot": lot, "now": now, "sealed": sealed, "evaluation": evaluation,
         "committee": committee, "round": round_, "round_open": round_ is not None and now < round_.until,
         "quotes": _quotes(request, lot, round_), "publicity": publicity, "award": award, "contract": contract,
         "ranking": ranking, "criteria": (evaluation.criteria or []) if evaluation is not None else [],
@@ -486,13 +486,13 @@ def overview_page(request, project, lot, failed=None):
 
 
 def _open_round(request, project, lot):
-    text = request.POST.get("until", "").strip()
+    text = _form(request, "until", 32)
     try:
         until = parse_local(text)
     except ValueError:
         raise RequestInvalid(details=[field_error("until", _("Enter a date and time (YYYY-MM-DD HH:MM)."))]) from None
     round_ = awards.open_round(request, project, lot, until)
-    return _("The final-quote round is open until ${at} (Beijing time).", mapping={"at": local_input(round_.until).replace("T", " ")})
+    return _("The final-quote round is open until ${at} (Beijing time).", mapping={"at": local_text(round_.until)})
 
 
 def _start(request, project, lot):
@@ -509,12 +509,11 @@ def _finalize(request, project, lot):
 
 def _publish(request, project, lot):
     publicity = awards.publish(request, project, lot)
-    return _("The candidates are published until ${at} (Beijing time).",
-             mapping={"at": local_input(publicity.ends_at).replace("T", " ")})
+    return _("The candidates are published until ${at} (Beijing time).", mapping={"at": local_text(publicity.ends_at)})
 
 
 def _answer(request, project, lot):
-    objection_id = request.POST.get("objection_id", "")[:64]
+    objection_id = _form(request, "objection_id", 64)
     objection = request.dbsession.get(Objection, objection_id)
     if objection is None or objection.lot_id != lot.id:
         raise NotFound(message=_("This objection does not belong to the lot."))
@@ -524,12 +523,12 @@ def _answer(request, project, lot):
 
 
 def _award(request, project, lot):
-    bid_id = request.POST.get("bid_id", "")[:64]
+    bid_id = _form(request, "bid_id", 64)
     if not bid_id:
         raise RequestInvalid(details=[field_error("bid_id", _("Choose the winning candidate."))])
-    reason = request.POST.get("reason", "").strip()
+    reason = _form(request, "reason", 5001)
     if len(reason) > 5000:
-        raise RequestInvalid(details=[field_error("reason", _("Must be at most ${n} characters long.", mapping={"n": 5000}))])
+        raise RequestInvalid(details=[field_error("reason", _too_long(5000))])
     award = awards.award(request, project, lot, bid_id, reason or None)
     return _("The lot is awarded to ${name}; the notice ${code} is issued.",
              mapping={"name": award.winner_name, "code": award.notice_code})
@@ -537,13 +536,13 @@ def _award(request, project, lot):
 
 def _record_contract(request, project, lot):
     details = []
-    signed_text = request.POST.get("signed_at", "").strip()
+    signed_text = _form(request, "signed_at", 32)
     signed_at = None
     try:
         signed_at = parse_local(signed_text)
     except ValueError:
         details.append(field_error("signed_at", _("Enter a date and time (YYYY-MM-DD HH:MM).")))
-    amount = _money_input(request.POST.get("amount", ""))
+    amount = _money_input(_form(request, "amount", 64))
     if amount is None:
         details.append(field_error("amount", _("Enter an amount in yuan with at most 2 decimals, such as 1250000.00.")))
     _refuse(details)
@@ -569,7 +568,7 @@ def officer_page(request):
              permission=Permission.PROJECTS_MANAGE)
 def officer_action(request):
     project, lot = _lot(request, for_update=True)
-    action = request.POST.get("action", "")
+    action = _form(request, "action", 32)
     handler = OFFICER_ACTIONS.get(action)
     try:
         if handler is None:
@@ -580,7 +579,7 @@ def officer_action(request):
         errors = _refusal(request, error)
         request.dbsession.expire_all()
         return overview_page(request, project, lot, {"action": action, "errors": errors, "entered": _entered(request),
-                                                     "objection_id": request.POST.get("objection_id")})
+                                                     "objection_id": _form(request, "objection_id", 64)})
     if message is not None:
         flash(request, message)
     return HTTPSeeOther(location=request.route_url("officer.evaluation", project_id=project.id, lot_id=lot.id,
@@ -607,8 +606,8 @@ def _bidder_lots(request, project, errors=None, values=None):
         round_ = _latest_round(request, lot) if project.kind == SEALED else None
         quote = None
         if round_ is not None and org_id is not None:
-            quote = request.dbsession.execute(select(FinalQuote).where(FinalQuote.round_id == round_.id,
-                                                                       FinalQuote.org_id == org_id)).scalar_one_or_none()
+            quote = request.dbsession.execute(select(FinalQuote).where(
+                FinalQuote.round_id == round_.id, FinalQuote.org_id == org_id)).scalar_one_or_none()
         publicity = awards.get_publicity(request, lot)
         award = awards.get_award(request, lot)
         bid = mine.get(lot.id)
@@ -634,10 +633,10 @@ def bidder_page(request):
 
 
 def _final_quote(request, project, lot):
-    price = _money_input(request.POST.get("price", "")[:64])
+    price = _money_input(_form(request, "price", 64))
     if price is None:
-        raise RequestInvalid(details=[field_error("price", _("Enter the price in CNY as a number with at most two decimal "
-                                                              "places, for example 950000.00."))])
+        raise RequestInvalid(details=[field_error(
+            "price", _("Enter the price in CNY as a number with at most two decimal places, for example 950000.00."))])
     quote = awards.submit_final_quote(request, project, lot, price)
     return _("Your final quote of ${price} CNY is sealed until the round ends.", mapping={"price": money(quote.price)})
 
@@ -655,8 +654,8 @@ BIDDER_ACTIONS = {"final_quote": _final_quote, "object": _object}
              permission=Permission.BIDS_SUBMIT)
 def bidder_action(request):
     project = load_project(request, request.matchdict["project_id"])
-    action = request.POST.get("action", "")
-    lot_id = request.POST.get("lot_id", "")[:64]
+    action = _form(request, "action", 32)
+    lot_id = _form(request, "lot_id", 64)
     handler = BIDDER_ACTIONS.get(action)
     try:
         if handler is None:
@@ -667,7 +666,8 @@ def bidder_action(request):
     except DomainError as error:
         errors = _refusal(request, error)
         request.dbsession.expire_all()
-        key = f"{action}:{lot_id}" if action in BIDDER_ACTIONS and any(lot.id == lot_id for lot in project.lots) else "page"
+        known = action in BIDDER_ACTIONS and any(lot.id == lot_id for lot in project.lots)
+        key = f"{action}:{lot_id}" if known else "page"
         return _bidder_lots(request, project, {key: errors}, {key: _entered(request)})
     flash(request, message)
     return HTTPSeeOther(location=request.route_url("bidder.results", project_id=project.id, _anchor="lot-" + lot.id))
@@ -684,7 +684,8 @@ def results_page(request):
     lots = []
     for lot in project.lots:
         objections = _objections(request, lot)
-        lots.append({"lot": lot, "publicity": awards.get_publicity(request, lot), "award": awards.get_award(request, lot),
+        lots.append({"lot": lot, "publicity": awards.get_publicity(request, lot),
+                     "award": awards.get_award(request, lot),
                      "answered": [o for o in objections if o.answered_at is not None],
                      "pending": sum(1 for o in objections if o.answered_at is None)})
     return {"project": project, "lots": lots, "now": now, "sealed": project.kind == SEALED,

@@ -198,6 +198,9 @@
   }
 
   function countdownTarget() {
+    if (state.terminated) {
+      return null;
+    }
     if (state.phase === "live") {
       return { label: say("label.live"), at: instantMs(state.endsAt) };
     }
@@ -259,12 +262,13 @@
 
   function render() {
     var phase = state.phase;
+    var shown = state.terminated && phase !== "ended" ? "terminated" : phase;
     var badge = $("ar-phase");
     if (badge) {
-      badge.textContent = say("phase." + phase);
-      badge.className = "ar-phase ar-phase-" + phase;
+      badge.textContent = say("phase." + shown);
+      badge.className = "ar-phase ar-phase-" + shown;
     }
-    setText("ar-phase-note", say("note." + phase));
+    setText("ar-phase-note", say("note." + shown));
     setText("ar-current-label", say(phase === "ended" ? "label.final" : "label.current"));
     setText("ar-current", grouped(state.current));
     setText("ar-leader", state.leader || "\u2014");
