@@ -4,7 +4,14 @@ from datetime import timedelta
 
 import pytest
 
-from .auction_helpers import equity_body, land_auction_body, land_listing_body, lot_path, parties_and_project, register_paid
+from .auction_helpers import (
+    equity_body,
+    land_auction_body,
+    land_listing_body,
+    lot_path,
+    parties_and_project,
+    register_paid,
+)
 from .sealed import at, create_and_publish, set_clock, tendering_body
 from .test_bidder_pages import browser, log_in
 from .test_pages import csrf_of
@@ -35,7 +42,7 @@ def state(api, project, user=None):
 @pytest.fixture
 def live_land(api, script):
     """A land auction gone live, bidders 1-3 qualified, bidder 4 registered with the deposit unpaid."""
-    parties, project = parties_and_project(api, script, land_auction_body, bidders=5)
+    _parties, project = parties_and_project(api, script, land_auction_body, bidders=5)
     register_paid(api, project, ["bidder1", "bidder2", "bidder3"])
     api.post(f"projects/{project['id']}/registrations", {"lot_ids": [project["lots"][0]["id"]]}, as_user="bidder4",
              status=201)

@@ -196,3 +196,36 @@ def test_officers_and_inspectors_see_the_reserve_price(api, live_land):
     assert state(api, project, "inspector1")["reserve_price"] == "12000000.00"
     assert "reserve_price" not in state(api, project, "bidder1")
     assert "reserve_price" not in api.get(f"projects/{project['id']}").json["lots"][0]
+
+
+def test_a_terminated_auction_takes_no_bids(api, live_land):
+    project = live_land
+    bid(api, project, "bidder1", "10000000.00")
+    api.post(f"projects/{project['id']}/terminate", {"reason": "规划调整"}, as_user="officer1")
+    assert bid(api, project, "bidder2", "10100000.00", status=409).json["error"]["code"] == "auction.ended"
+    set_clock(api, at(23, 11))
+    assert api.get(f"projects/{project['id']}").json["status"] == "terminated"
+
+
+def test_history_pages_with_a_cursor(api, live_land):
+    project = live_land
+    for index, user in enumerate(["bidder1", "bidder2", "bidder3", "bidder1", "bidder2"]):
+        bid(api, project, user, f"{10000000 + index * 100000}.00")
+    first = api.get(lot_path(project) + "/quotes?limit=2").json
+    assert [h["seq"] for h in first["items"]] == [1, 2] and first["next_cursor"]
+    second = api.get(lot_path(project) + f"/quotes?limit=2&cursor={first['next_cursor']}").json
+    assert [h["seq"] for h in second["items"]] == [3, 4]
+    last = api.get(lot_path(project) + f"/quotes?limit=2&cursor={second['next_cursor']}").json
+    assert [h["seq"] for h in last["items"]] == [5] and last["next_cursor"] is None
+
+
+def test_paddles_are_given_when_the_registration_qualifies(api, script):
+    _parties, project = parties_and_project(api, script, land_auction_body)
+    registration = api.post(f"projects/{project['id']}/registrations", {"lot_ids": [project["lots"][0]["id"]]},
+                            as_user="bidder1", status=201).json
+    assert "my_paddle" not in state(api, project, "bidder1")
+    from .sealed import bank_notice
+
+    bank_notice(api, "test-bank-secret", registration["deposit_account"], registration["amount_due"], "P-1")
+    paddle = state(api, project, "bidder1")["my_paddle"]
+    assert paddle and paddle == state(api, project, "bidder1")["my_paddle"]

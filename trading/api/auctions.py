@@ -4,12 +4,12 @@ from decimal import Decimal
 from ..errors import Conflict
 from ..security import Permission
 from ..services import auction, projects
-from . import api_view
+from . import api_view, page_limit
 from .errors import error_response
 
 AMOUNT = {"type": "object", "properties": {"amount": {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,2})?$"}},
           "required": ["amount"]}
-HISTORY = {"after": "integer", "limit": "integer"}
+HISTORY = {"after": "integer", "limit": "integer", "cursor": "string"}
 
 
 def _lot(request):
@@ -35,12 +35,20 @@ def quote(request):
 @api_view("api.lot.quotes", "GET", Permission.PUBLIC, query=HISTORY,
           summary="The lot's history: every accepted quote and live bid in seq order (paddles, never names)")
 def quotes(request):
+    from ..api.pagination import decode_cursor, encode_cursor
+
     _project, lot = _lot(request)
-    after = max(int(request.query_input.get("after", 0)), 0)
-    limit = min(max(int(request.query_input.get("limit", 500)), 1), 500)
-    rows = auction.history(request, lot, after=after, limit=limit)
-    more = len(rows) == limit
-    return {"items": [auction.bid_json(b) for b in rows], "next_cursor": str(rows[-1].seq) if more and rows else None}
+    q = request.query_input
+    after = max(int(q.get("after", 0)), 0)
+    if q.get("cursor"):
+        (after,) = decode_cursor(q["cursor"], 1)
+        after = int(after) if isinstance(after, int) else 0
+    limit = page_limit(request) if "limit" in q else 500
+    rows = auction.history(request, lot, after=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [auction.bid_json(b) for b in rows],
+            "next_cursor": encode_cursor([rows[-1].seq]) if more and rows else None}
 
 
 @api_view("api.lot.auction", "GET", Permission.PUBLIC, summary="The lot's auction: phase, current, leader, end")

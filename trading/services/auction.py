@@ -53,19 +53,29 @@ def qualified_orgs(request, lot):
     ).scalars().all()
 
 
-def paddle_for(request, lot, org_id):
-    """The bidder's number on the lot, made on first use: random, so that it tells nothing of counts."""
-    paddle = request.dbsession.get(Paddle, (lot.id, org_id))
-    if paddle is not None:
-        return paddle.number
-    taken = set(request.dbsession.execute(select(Paddle.number).where(Paddle.lot_id == lot.id)).scalars())
-    while True:
-        number = str(100 + secrets.randbelow(900))
-        if number not in taken:
-            break
-    request.dbsession.add(Paddle(lot_id=lot.id, org_id=org_id, number=number, assigned_at=request.clock.now()))
-    request.dbsession.flush()
-    return number
+def paddle_for(request, lot_id, org_id):
+    """The bidder's number on the lot (given when its registration qualifies): random, so it tells nothing of counts."""
+    from sqlalchemy.exc import IntegrityError
+
+    for _attempt in range(5):
+        paddle = request.dbsession.get(Paddle, (lot_id, org_id))
+        if paddle is not None:
+            return paddle.number
+        taken = set(request.dbsession.execute(select(Paddle.number).where(Paddle.lot_id == lot_id)).scalars())
+        number = next(n for n in (str(100 + secrets.randbelow(900)) for _ in iter(int, 1)) if n not in taken)
+        try:
+            with request.dbsession.begin_nested():
+                request.dbsession.add(Paddle(lot_id=lot_id, org_id=org_id, number=number,
+                                             assigned_at=request.clock.now()))
+        except IntegrityError:
+            continue  # another transaction took this number or gave this bidder its paddle first: look again
+        return number
+    raise RuntimeError("no paddle number could be given")
+
+
+def existing_paddle(request, lot_id, org_id):
+    paddle = request.dbsession.get(Paddle, (lot_id, org_id))
+    return paddle.number if paddle else None
 
 
 def _check_qualified(request, lot):
@@ -77,7 +87,7 @@ def _check_qualified(request, lot):
 
 def _accept(request, project, lot, state, phase, amount):
     user = request.user
-    paddle = paddle_for(request, lot, user.org_id)
+    paddle = paddle_for(request, lot.id, user.org_id)
     now = request.clock.now()
     state.seq += 1
     bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=state.seq, phase=phase, org_id=user.org_id,
@@ -90,8 +100,15 @@ def _accept(request, project, lot, state, phase, amount):
     return bid
 
 
+def _check_running(project):
+    if project.status in ("terminated", "failed"):
+        raise Conflict("auction.ended", _("The project is ${status}; it takes no more bids.",
+                                          mapping={"status": project.status}))
+
+
 def submit_quote(request, project, lot, amount):
     """A listing quote (挂牌报价) during the listing window."""
+    _check_running(project)
     policy = policy_for(request, lot)
     _check_qualified(request, lot)
     state = lock_state(request, lot.id)
@@ -115,12 +132,15 @@ def _end_deadline(request, lot):
 
 def submit_bid(request, project, lot, amount):
     """A live bid; its own transaction decides, by the clock, whether the auction is still running."""
+    _check_running(project)
     policy = policy_for(request, lot)
     _check_qualified(request, lot)
     # lock order: the end deadline, then the state (as the sweep does), so the two never deadlock
     deadline = _end_deadline(request, lot)
     state = lock_state(request, lot.id)
     now = request.clock.now()
+    if project.status == "terminated":
+        raise Conflict("auction.ended", _("The project is terminated; it takes no more bids."))
     if state.phase == "live" and state.ends_at is not None and now >= state.ends_at:
         end_live(request, project, lot, state, deadline)
     if state.phase == "ended":
@@ -246,6 +266,8 @@ def _project_deadline(deadline, request):
 
 def _end_at_deadline(deadline, request):
     project = request.dbsession.get(Project, deadline.project_id)
+    if project.status in ("terminated", "failed"):
+        return "project closed"
     lot = next(lot for lot in project.lots if lot.id == deadline.lot_id)
     state = lock_state(request, lot.id)
     if state.phase != "live":
@@ -284,11 +306,12 @@ def auction_json(request, project, lot, state):
             "leader_paddle": state.leader_paddle, "ends_at": instant(state.ends_at),
             "increment": money(lot.increment) if lot.increment is not None else None,
             "start_price": money(lot.start_price) if lot.start_price is not None else None,
-            "bids": count, "result": state.result, "server_time": instant(request.clock.now()),
+            "bids": count, "result": state.result, "result_reason": state.result_reason,
+            "server_time": instant(request.clock.now()),
             "countdown_seconds": policy.countdown(project.params)}
     user = request.user
     if user is not None and user.role == "bidder" and user.org_id in qualified_orgs(request, lot):
-        body["my_paddle"] = paddle_for(request, lot, user.org_id)
+        body["my_paddle"] = existing_paddle(request, lot.id, user.org_id)
         body["leading"] = state.leader_org_id == user.org_id
     if user is not None and user.role in ("officer", "inspector") and lot.reserve_price is not None:
         body["reserve_price"] = money(lot.reserve_price)

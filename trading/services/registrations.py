@@ -66,10 +66,22 @@ def register(request, project, lot_ids):
     )
     request.dbsession.add(registration)
     request.dbsession.flush()
+    if registration.status == "qualified":
+        give_paddles(request, project, registration)
     audit.record(request, "registration.create", registration,
                  {"lot_ids": registration.lot_ids, "amount_due": due, "status": registration.status,
                   "org_id": user.org_id, "device": request.headers.get("X-Client-Device")})
     return registration
+
+
+def give_paddles(request, project, registration):
+    """A qualified bidder of an auction gets its paddle number on each of its lots (kept from listing to live)."""
+    if project.kind == SEALED:
+        return
+    from .auction import paddle_for
+
+    for lot_id in registration.lot_ids:
+        paddle_for(request, lot_id, registration.org_id)
 
 
 def registration_json(registration, with_org=False):
@@ -159,6 +171,9 @@ def notify(request, data):
     if registration.status != "qualified" and registration.amount_paid >= registration.amount_due:
         registration.status = "qualified"
         registration.qualified_at = now
+        from ..models import Project
+
+        give_paddles(request, dbsession.get(Project, registration.project_id), registration)
     dbsession.flush()
     audit.record(request, "deposit.paid", payment,
                  {"registration_id": registration.id, "amount": amount, "reference": data["reference"],
