@@ -17,6 +17,18 @@ def ggzy_includeme(config):
     add("api.monitoring.stats", API + "/monitoring/stats")
     add("api.monitoring.report", API + "/monitoring/report.pdf")
     config.scan("monitoring.views")
+    config.scan("monitoring.pages")
+    # inspector pages
+    add("inspector.alerts", "/inspector")
+    add("inspector.alert", "/inspector/alerts/{alert_id}")
+    add("inspector.alert_acknowledge", "/inspector/alerts/{alert_id}/acknowledge")
+    add("inspector.alert_resolve", "/inspector/alerts/{alert_id}/resolve")
+    add("inspector.audit", "/inspector/audit")
+    add("inspector.audit_csv", "/inspector/audit.csv")
+    add("inspector.projects", "/inspector/projects")
+    add("inspector.timeline", "/inspector/projects/{project_id}/timeline")
+    add("inspector.chain", "/inspector/chain")
+    add("inspector.figures", "/inspector/figures")
 
 
 @hookimpl

@@ -31,6 +31,13 @@ def open_round(request, project, lot, until):
     now = request.clock.now()
     if until <= now:
         raise RulesViolated([RuleViolation("final_quote.until_past", _("The round must end in the future."), field="until")])
+    from ..models import Evaluation
+
+    evaluation = request.dbsession.execute(select(Evaluation).where(Evaluation.lot_id == lot.id)).scalar_one_or_none()
+    if evaluation is not None and evaluation.status == "finalized":
+        raise Conflict("final_quote.not_ready", _("The evaluation is finalised: no more final quotes."))
+    if request.dbsession.execute(select(FinalQuoteRound.id).where(FinalQuoteRound.lot_id == lot.id)).first():
+        raise Conflict("final_quote.round_exists", _("The final-quote round of this lot has already been opened."))
     round_ = FinalQuoteRound(project_id=project.id, lot_id=lot.id, opened_at=now, until=until)
     request.dbsession.add(round_)
     request.dbsession.flush()
@@ -54,10 +61,15 @@ def submit_final_quote(request, project, lot, price):
     if request.dbsession.execute(select(FinalQuote.id).where(FinalQuote.round_id == round_.id,
                                                              FinalQuote.org_id == user.org_id)).first():
         raise Conflict("final_quote.closed", _("Your organisation has already given its final quote in this round."))
+    from sqlalchemy.exc import IntegrityError
+
     quote = FinalQuote(round_id=round_.id, lot_id=lot.id, bid_id=bid.id, org_id=user.org_id, price=Decimal(price), at=now,
                        ip=request.client_addr)
-    request.dbsession.add(quote)
-    request.dbsession.flush()
+    try:
+        with request.dbsession.begin_nested():
+            request.dbsession.add(quote)
+    except IntegrityError:
+        raise Conflict("final_quote.closed", _("Your organisation has already given its final quote in this round.")) from None
     # the price stays out of the audit data until the round ends; its digest binds it
     audit.record(request, "final_quote.submit", quote, {"lot_id": lot.id, "bid_id": bid.id, "round_id": round_.id,
                                                         "price_sha256": audit.sha256_hex(money(quote.price) + quote.id)},
@@ -134,9 +146,9 @@ def object_to(request, project, lot, text):
     return objection
 
 
-def answer_objection(request, objection_id, text):
+def answer_objection(request, objection_id, text, lot=None):
     objection = request.dbsession.get(Objection, objection_id)
-    if objection is None:
+    if objection is None or (lot is not None and objection.lot_id != lot.id):
         raise NotFound()
     if objection.answer is not None:
         raise Conflict("objection.answered", _("The objection is already answered."))

@@ -125,6 +125,15 @@ def start(request, project, lot):
 # --- the member's work -----------------------------------------------------------------------------
 
 
+def _lock(request, evaluation, member):
+    """The member's row locked, the evaluation shared-locked: a save never lands after a signature or the finalisation."""
+    request.dbsession.execute(select(Evaluation.id).where(Evaluation.id == evaluation.id).with_for_update(read=True))
+    request.dbsession.execute(select(EvaluationMember).where(
+        EvaluationMember.evaluation_id == evaluation.id, EvaluationMember.expert_id == member.expert_id)
+        .with_for_update().execution_options(populate_existing=True))
+    request.dbsession.refresh(evaluation)
+
+
 def _check_open(evaluation, member):
     if evaluation.status != "scoring":
         raise Conflict("evaluation.finalized", _("The evaluation is finalised."))
@@ -140,6 +149,7 @@ def _opened_bid(request, lot, bid_id):
 
 
 def vote(request, lot, evaluation, member, bid_id, passed, reason):
+    _lock(request, evaluation, member)
     _check_open(evaluation, member)
     bid = _opened_bid(request, lot, bid_id)
     row = request.dbsession.get(QualificationVote, (evaluation.id, member.expert_id, bid.id))
@@ -169,6 +179,7 @@ def check_score_number(value):
 
 def score(request, lot, evaluation, member, bid_id, criterion_code, value):
     number = check_score_number(value)
+    _lock(request, evaluation, member)
     _check_open(evaluation, member)
     bid = _opened_bid(request, lot, bid_id)
     criterion = next((c for c in criteria_of(evaluation) if c.get("code") == criterion_code), None)
@@ -225,6 +236,7 @@ def missing_work(request, lot, evaluation, member):
 
 
 def sign(request, lot, evaluation, member):
+    _lock(request, evaluation, member)
     _check_open(evaluation, member)
     missing = missing_work(request, lot, evaluation, member)
     if missing:
