@@ -12,7 +12,7 @@ def configure(settings=None, extra_plugins=()):
     checked = settings_module.read(settings or {})
     checked.setdefault("jinja2.i18n.domain", "ggzy")
     checked.setdefault("jinja2.directories", "trading:templates")
-    checked.setdefault("jinja2.filters", "money = trading.i18n.money\nlocal = trading.i18n.local_text")
+    checked.setdefault("jinja2.filters", "money = trading.i18n.money\nlocal = trading.i18n.local_text\nkind_label = trading.i18n.kind_label")
     checked.setdefault("jinja2.autoescape", "true")
     config = Configurator(settings=checked)
     config.registry["plugin_manager"] = pm = plugins.make_plugin_manager(extra_plugins)

@@ -65,3 +65,11 @@ def local_text(value):
     if value is None:
         return ""
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+KIND_NAMES = {"sealed": _("Sealed bids"), "auction": _("Public auction")}
+
+
+def kind_label(kind):
+    """A method kind as people read it (the bare code "sealed" is also a bid's status)."""
+    return KIND_NAMES.get(kind, kind)
