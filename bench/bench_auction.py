@@ -13,6 +13,7 @@ import configparser
 import hashlib
 import hmac
 import http.client
+import itertools
 import json
 import os
 import random
@@ -30,6 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import common  # bench/common.py: python puts the script's folder first on sys.path
+from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -151,7 +153,7 @@ async def load(spec):
                     result["refused"][code] = result["refused"].get(code, 0) + 1
                 else:
                     error(f"POST bids {status}")
-            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 error(type(exc).__name__)
                 connection.close()
                 await asyncio.sleep(0.05)  # a broken server must not turn this loop into a busy one
@@ -173,7 +175,7 @@ def load_client_main():
 
 def run_load(spec):
     """The load in its own process, so that it shares no interpreter (nor GIL) with anything else."""
-    completed = subprocess.run([sys.executable, __file__, "--load-client"], input=json.dumps(spec),
+    completed = subprocess.run([sys.executable, __file__, "--load-client"], input=json.dumps(spec), check=False,
                                capture_output=True, text=True, timeout=spec["seconds"] + 3 * REQUEST_TIMEOUT + 60)
     if completed.returncode != 0:
         raise RuntimeError(f"the load client failed:\n{completed.stderr[-3000:]}")
@@ -250,7 +252,7 @@ def write_ini(folder, url, worker_class, threads):
 
 def ggzy(*args, stdin=None):
     completed = subprocess.run([str(VENV_BIN / "ggzy"), *args], input=stdin, capture_output=True, text=True,
-                               cwd=ROOT, timeout=300)
+                               cwd=ROOT, timeout=300, check=False)
     if completed.returncode != 0:
         raise RuntimeError(f"ggzy {args[0]} failed:\n{completed.stdout}\n{completed.stderr}")
     return completed.stdout
@@ -261,7 +263,7 @@ def start_gunicorn(ini, port, worker_class, threads, log):
                "--worker-class", worker_class, "--timeout", "120", "--backlog", "2048"]
     if worker_class == "gthread":
         command += ["--threads", str(threads)]
-    if "--no-control-socket" in subprocess.run([command[0], "--help"], capture_output=True, text=True).stdout:
+    if "--no-control-socket" in subprocess.run([command[0], "--help"], capture_output=True, text=True, check=False).stdout:
         command.append("--no-control-socket")  # gunicorn 27: no shared ~/.gunicorn/gunicorn.ctl between runs
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -287,8 +289,58 @@ def stop_gunicorn(process):
         process.wait(timeout=10)
 
 
+def cpu_seconds(pids):
+    """CPU seconds (user + system) each process has used, from /proc: {pid: seconds}, missing the ones not found."""
+    seconds = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+class CpuMeter:
+    """The CPU that gunicorn's workers and the database's backends spend during a load: independent of how busy
+    the machine is with other work, where the wall-clock figures are not. Linux only, PostgreSQL on this machine."""
+
+    def __init__(self, server, dbname):
+        self.server, self.dbname = server, dbname
+
+    def _pids(self):
+        workers = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.server.pid:
+                    workers.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        engine = create_engine(common.PG_URL)
+        try:
+            with engine.connect() as connection:
+                backends = connection.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = :name"),
+                                              {"name": self.dbname}).scalars().all()
+        finally:
+            engine.dispose()
+        return workers, backends
+
+    def start(self):
+        workers, backends = self._pids()
+        self.before = (cpu_seconds(workers), cpu_seconds(backends))
+
+    def stop(self):
+        """(app CPU seconds, database CPU seconds) since start; None for a side /proc does not show."""
+        workers, backends = self._pids()
+        used = []
+        for pids, before in zip((workers, backends), self.before):
+            now = cpu_seconds(pids)
+            used.append(sum(now[pid] - before.get(pid, 0.0) for pid in now) if now else None)
+        return tuple(used)
+
+
 def parse_instant(text):
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def working_day(day):
@@ -413,7 +465,7 @@ def check(api, lot_path, accepted):
     problems = []
     if seqs != list(range(1, len(items) + 1)):
         problems.append("seq is not 1, 2, 3, ... without gaps")
-    if not all(b > a for a, b in zip(amounts, amounts[1:])):
+    if not all(b > a for a, b in itertools.pairwise(amounts)):
         problems.append("amounts are not strictly increasing")
     stored = {(item["seq"], Decimal(item["amount"])) for item in items}
     answered = {(seq, Decimal(amount)) for seq, amount in accepted}
@@ -452,11 +504,24 @@ def rows_of(bids, ping):
     bare = len(ping["get"]) / ping_seconds
     p99 = common.percentile(bids["post"], 99) * 1000
     goals = [
-        f"bid throughput {served:.1f}/s = {served / bare:.0%} of the bare endpoint's {bare:.1f}/s "
-        f"(goal >= {GOAL_SHARE:.0%}): {'PASS' if served >= GOAL_SHARE * bare else 'FAIL'}",
+        (f"bid throughput {served:.1f}/s = {served / bare:.0%} of the bare endpoint's {bare:.1f}/s "
+         f"(goal >= {GOAL_SHARE:.0%}): {'PASS' if served >= GOAL_SHARE * bare else 'FAIL'}"),
         f"bid p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms): {'PASS' if p99 < GOAL_P99_MS else 'FAIL'}",
     ]
     return rows, goals
+
+
+def cpu_line(bids, ping):
+    """Server CPU per request in each phase: what the figures cost, whatever else the machine was doing."""
+    def per(seconds, requests):
+        return "?" if seconds is None or not requests else f"{seconds / requests * 1000:.2f}"
+
+    bid_requests = len(bids["post"]) + len(bids["get"])
+    app, database = bids["cpu"]
+    ping_app, _ = ping["cpu"]
+    return (f"server CPU per request (ms): bids phase (the reads and the POSTs together) {per(app, bid_requests)} in "
+            f"gunicorn's workers + {per(database, bid_requests)} in PostgreSQL; ping {per(ping_app, len(ping['get']))} "
+            f"in the workers")
 
 
 def bench(args):
@@ -479,10 +544,15 @@ def bench(args):
         spec = {"port": port, "concurrency": CONCURRENCY, "clients": clients, "lot_path": lot_path}
         warm_bids = run_load({**spec, "mode": "bids", "seconds": WARMUP_SECONDS})
         run_load({**spec, "mode": "ping", "seconds": WARMUP_SECONDS})
+        meter = CpuMeter(server, name)
         print(f"machine: {common.machine()} before the bids", flush=True)
+        meter.start()
         bids = run_load({**spec, "mode": "bids", "seconds": args.seconds})
+        bids["cpu"] = meter.stop()
         print(f"machine: {common.machine()} before the pings", flush=True)
+        meter.start()
         ping = run_load({**spec, "mode": "ping", "seconds": args.seconds})
+        ping["cpu"] = meter.stop()
 
         entries, verify, problems = check(api, lot_path, warm_bids["accepted"] + bids["accepted"])
         booted = log_path.read_text(errors="replace").count("Booting worker")
@@ -532,6 +602,7 @@ def main(argv=None):
     print(f"checks: history of {entries} entries strictly increasing in seq and amount, every 201 in it; "
           f"audit chain of {verify['checked']} events ok={verify['ok']}"
           + ("" if not problems else "\nPROBLEMS: " + "; ".join(problems)))
+    print(cpu_line(bids, ping))
     print(f"requests/s of the bids counts the POSTs answered (201 + 409); latencies are the client's, request sent "
           f"to response read. machine: {common.machine()} at the end")
     return 0

@@ -13,25 +13,18 @@ GRID = "#d5dbe1"
 FONT = 12
 
 
-def nice_max(value):
-    """The top of the value axis: a round number at or above ``value`` (at least 1)."""
-    if value <= 5:
-        return max(int(value), 1)
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = step * magnitude
-        if top >= value:
-            return int(top) if float(top).is_integer() else top
-    return value
+def scale(value, count=5):
+    """(top of the value axis, step between ticks): whole numbers in steps of 1, 2 or 5 times a power of ten."""
+    if value <= count:
+        return max(int(value), 1), 1
+    raw = value / count
+    magnitude = 10 ** (len(str(int(raw))) - 1)
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return -(-int(value) // step) * step, step
 
 
-def ticks(top, count=5):
-    """Whole-number ticks from 0 to ``top``."""
-    if top <= count:
-        return list(range(int(top) + 1))
-    step = top / count
-    values = [round(step * i) for i in range(count + 1)]
-    return sorted(set(values))
+def ticks(top, step):
+    return list(range(0, int(top) + 1, int(step)))
 
 
 def text_width(content, size=FONT):
@@ -73,24 +66,26 @@ def _open(prefix, width, height, title, desc):
             + _defs(prefix))
 
 
-def weekly_chart(weeks, *, prefix, title, desc, x_label, y_label, legend):
+def weekly_chart(weeks, *, prefix, title, desc, x_label, y_label, legend, width=640):
     """Vertical bars, one per week, red at the bottom and yellow on top.
 
     ``weeks``: [{"label": "12-01", "red": n, "yellow": n, "tip": "..."}]; ``legend``: {"red": ..., "yellow": ...}.
+    A narrow ``width`` (for phones) labels every second or third week, so that the labels keep their size.
     """
-    width, height = 640, 300
-    left, right, top, bottom = 52, 12, 34, 58
+    height = 300
+    left, right, top, bottom = 44 if width < 500 else 52, 12, 34, 58
     plot_w, plot_h = width - left - right, height - top - bottom
     highest = max([w["red"] + w["yellow"] for w in weeks] or [0])
-    top_value = nice_max(highest)
+    top_value, step = scale(highest)
     parts = [_open(prefix, width, height, title, desc), _legend(prefix, left, 16, legend)]
     base = top + plot_h
-    for value in ticks(top_value):
+    for value in ticks(top_value, step):
         y = base - plot_h * value / top_value
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}"/>')
         parts.append(_text(left - 6, y + 4, str(value), anchor="end"))
     slot = plot_w / max(len(weeks), 1)
     bar = slot * 0.62
+    every = 1 if slot >= 36 else (2 if slot >= 20 else 3)
     for index, week in enumerate(weeks):
         x = left + slot * index + (slot - bar) / 2
         y = base
@@ -104,7 +99,8 @@ def weekly_chart(weeks, *, prefix, title, desc, x_label, y_label, legend):
         total = week["red"] + week["yellow"]
         if total:
             parts.append(_text(x + bar / 2, y - 4, str(total), size=11))
-        parts.append(_text(left + slot * index + slot / 2, base + 16, week["label"], size=11))
+        if (len(weeks) - 1 - index) % every == 0:  # the latest week always keeps its label
+            parts.append(_text(left + slot * index + slot / 2, base + 16, week["label"], size=11))
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" stroke="{AXIS}"/>')
     parts.append(f'<line x1="{left}" x2="{left}" y1="{top}" y2="{base}" stroke="{AXIS}"/>')
     parts.append(_text(left + plot_w / 2, height - 10, x_label))
@@ -113,23 +109,23 @@ def weekly_chart(weeks, *, prefix, title, desc, x_label, y_label, legend):
     return Markup("".join(parts))
 
 
-def sector_chart(rows, *, prefix, title, desc, x_label, y_label, legend):
+def sector_chart(rows, *, prefix, title, desc, x_label, y_label, legend, width=640):
     """Horizontal bars, one per sector, red then yellow.
 
     ``rows``: [{"label": "工程建设", "red": n, "yellow": n, "tip": "..."}].
     """
-    label_w = 132
-    width = 640
+    longest = max([text_width(r["label"]) for r in rows] + [text_width(y_label, 11)])
+    label_w = int(min(width * 0.4, longest + 16))
     row_h = 34
     top, bottom, right = 34, 52, 40
     plot_w = width - label_w - right
     plot_h = row_h * max(len(rows), 1)
     height = top + plot_h + bottom
     highest = max([r["red"] + r["yellow"] for r in rows] or [0])
-    top_value = nice_max(highest)
+    top_value, step = scale(highest)
     parts = [_open(prefix, width, height, title, desc), _legend(prefix, label_w, 16, legend)]
     base = top + plot_h
-    for value in ticks(top_value):
+    for value in ticks(top_value, step):
         x = label_w + plot_w * value / top_value
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{base}" stroke="{GRID}"/>')
         parts.append(_text(x, base + 16, str(value), size=11))

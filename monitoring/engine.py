@@ -95,10 +95,18 @@ def raise_alert(request, rule, finding, event=None):
         alert.last_seen_at = now
         reopened = alert.status == "resolved"
         if reopened:
-            alert.status = "open"
+            # new evidence reopens it with a fresh time limit, escalated again if left
+            alert.status, alert.overdue, alert.escalated_at = "open", False, None
+            alert.resolved_at = alert.resolved_by = alert.resolve_note = None
+            alert.due_at = now + timedelta(days=_limit_days(request, rule.severity))
+            dbsession.add(Deadline(name=OVERDUE, project_id=alert.project_id, lot_id=alert.lot_id, object_id=alert.id,
+                                   at=alert.due_at))
         dbsession.flush()
         audit.record(request, "alert.evidence", alert, {"rule": rule.code, "reopened": reopened},
                      project_id=finding.project_id, system=True)
+        if reopened:
+            _notify(request, alert, project, _("Alert ${rule} on project ${code} is open again: new evidence arrived.",
+                                               mapping={"rule": rule.code, "code": project.code if project else "-"}))
         return alert
     due = now + timedelta(days=_limit_days(request, rule.severity))
     alert = Alert(rule=rule.code, severity=rule.severity, status="open", object_type=finding.object_type,
@@ -119,8 +127,13 @@ def raise_alert(request, rule, finding, event=None):
 
 def _notify(request, alert, project, message, inspectors=False):
     """The responsible officer (who created the project) hears of it; escalations also reach the inspectors."""
+    from pyramid.i18n import make_localizer
+    from pyramid.interfaces import ITranslationDirectories
+
     notifier = get_notifier(request.registry)
-    text = request.localizer.translate(message) if hasattr(request, "localizer") else str(message)
+    # notices are read later by their recipients: the centre's language, not that of whoever triggered them
+    directories = request.registry.queryUtility(ITranslationDirectories, default=[])
+    text = make_localizer(request.registry.settings["ggzy.default_locale"], directories).translate(message)
     recipients = []
     if project is not None and project.created_by:
         recipients.append(request.dbsession.get(User, project.created_by))
@@ -167,6 +180,8 @@ def acknowledge(request, alert, note):
 
     if alert.status == "resolved":
         raise Conflict("alert.resolved", _("The alert is already resolved."))
+    if alert.status == "acknowledged":
+        raise Conflict("alert.acknowledged", _("The alert is already acknowledged."))
     alert.status = "acknowledged"
     alert.acknowledged_at = request.clock.now()
     alert.acknowledged_by = request.user.id
@@ -180,6 +195,10 @@ def acknowledge(request, alert, note):
 def resolve(request, alert, note):
     from trading.errors import Conflict
 
+    from trading.errors import RequestInvalid, field_error
+
+    if not (note or "").strip():
+        raise RequestInvalid(details=[field_error("note", _("Resolving an alert needs a note."))])
     if alert.status == "resolved":
         raise Conflict("alert.resolved", _("The alert is already resolved."))
     alert.status = "resolved"

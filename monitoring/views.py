@@ -38,8 +38,10 @@ def alert_query(filters):
     for name in ("severity", "status", "project_id", "rule", "sector"):
         if filters.get(name):
             query = query.where(getattr(Alert, name) == filters[name])
-    if filters.get("overdue"):
-        query = query.where(Alert.overdue.is_(filters["overdue"] == "true"))
+    if filters.get("overdue") == "true":
+        query = query.where(Alert.overdue.is_(True), Alert.status != "resolved")
+    elif filters.get("overdue") == "false":
+        query = query.where((Alert.overdue.is_(False)) | (Alert.status == "resolved"))
     return query
 
 

@@ -179,6 +179,48 @@ def cmd_audit_verify(args):
     return 0 if result.ok else 1
 
 
+def _translated(env, message):
+    return env["request"].localizer.translate(message) if hasattr(message, "domain") else str(message)
+
+
+def cmd_backup(args):
+    from .backup import BackupError, backup
+
+    registry, env = load(args.ini)
+    try:
+        manifest, problems = backup(registry, args.dir, logical=args.logical)
+    except BackupError as error:
+        for message in [error.message] + [p for p in error.problems if p is not error.message]:
+            print(f"ggzy backup: {_translated(env, message)}", file=sys.stderr)
+        return 1
+    finally:
+        env["closer"]()
+    summary = {key: value for key, value in manifest.items() if key != "sha256"}
+    print(json.dumps(summary, ensure_ascii=False))
+    for problem in problems:
+        print(f"ggzy backup: {_translated(env, problem)}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def cmd_restore(args):
+    from .backup import BackupError, restore
+
+    registry, env = load(args.ini)
+    try:
+        report = restore(registry, args.dir, force=args.force)
+    except BackupError as error:
+        for message in [error.message] + [p for p in error.problems if p is not error.message]:
+            print(f"ggzy restore: {_translated(env, message)}", file=sys.stderr)
+        return 1
+    finally:
+        env["closer"]()
+    problems = report.pop("problems")
+    print(json.dumps(report, ensure_ascii=False))
+    for problem in problems:
+        print(f"ggzy restore: {_translated(env, problem)}", file=sys.stderr)
+    return 0 if report["ok"] else 1
+
+
 def parser():
     top = argparse.ArgumentParser(prog="ggzy", description="ggzy public resource trading platform")
     commands = top.add_subparsers(dest="command", required=True)
@@ -224,6 +266,33 @@ def parser():
     p = commands.add_parser("audit-verify", help="recompute the audit chain; exit status 1 if broken")
     p.add_argument("ini")
     p.set_defaults(run=cmd_audit_verify)
+
+    p = commands.add_parser(
+        "backup", help="copy the database and the file store into a directory, with a manifest",
+        description="Copy the database (SQLite: the online backup API; PostgreSQL: pg_dump --format=custom, or a "
+                    "logical dump when pg_dump is not installed) and the file store into DIR, then write "
+                    "DIR/manifest.json: the time, the database kind, the schema revision, the audit head, the "
+                    "number and size of the files and the SHA-256 of every file of the backup. Files already in "
+                    "DIR are not copied again, so a backup into the same DIR is incremental.",
+        epilog="exit status: 0 when the backup is complete, 1 when it failed or a stored file is damaged")
+    p.add_argument("ini")
+    p.add_argument("dir", help="the backup directory (created if missing)")
+    p.add_argument("--logical", action="store_true",
+                   help="dump every table as JSON lines instead (restorable into SQLite or PostgreSQL)")
+    p.set_defaults(run=cmd_backup)
+
+    p = commands.add_parser(
+        "restore", help="restore a backup into the database and file store of INI, then verify",
+        description="Check every file of the backup against its manifest, restore the database named in INI and "
+                    "copy the files into its file store, then verify the audit chain, that every stored file's "
+                    "SHA-256 equals its name and that every file the database names is present. A database that "
+                    "holds data (users or audit events) is only replaced with --force. Stop the app first.",
+        epilog="exit status: 0 when the restored site verifies, 1 when the backup is damaged, the restore was "
+               "refused or a check failed (each problem is printed)")
+    p.add_argument("ini")
+    p.add_argument("dir", help="a directory written by ggzy backup")
+    p.add_argument("--force", action="store_true", help="replace a database that already holds data")
+    p.set_defaults(run=cmd_restore)
     return top
 
 

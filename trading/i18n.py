@@ -22,7 +22,10 @@ def _match(tag):
 
 def negotiate_locale(request):
     """The explicit choice (``?_LOCALE_=`` or the language cookie), then Accept-Language, then the default."""
-    chosen = request.GET.get("_LOCALE_") or request.cookies.get("_LOCALE_")
+    try:
+        chosen = request.GET.get("_LOCALE_") or request.cookies.get("_LOCALE_")
+    except UnicodeDecodeError:  # a query string that is not UTF-8: the query tween answers it with 400
+        chosen = request.cookies.get("_LOCALE_")
     if chosen in LOCALES:
         return chosen
     locale = from_accept_language(request.headers.get("Accept-Language", ""))

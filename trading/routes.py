@@ -9,6 +9,7 @@ def includeme(config):
     add("api.auth.login", API + "/auth/login")
     add("api.auth.token", API + "/auth/token")
     add("api.me", API + "/me")
+    add("api.me.password", API + "/me/password")
     add("api.organizations.register", API + "/organizations/register")
     add("api.organizations", API + "/organizations")
     add("api.organization", API + "/organizations/{org_id}")

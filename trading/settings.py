@@ -96,6 +96,8 @@ SPEC = {
     "ggzy.bank_secret": ("development-bank-secret", _nonempty),
     "ggzy.session_secret": ("development-session-secret-change-me", _nonempty),
     "ggzy.secure_cookies": ("false", _bool),
+    # Strict-Transport-Security on every response: only where the site is served over TLS
+    "ggzy.hsts": ("false", _bool),
     "ggzy.default_locale": ("zh_CN", _choice("zh_CN", "en")),
     "ggzy.upload_max_bytes": ("104857600", _int(1)),
     "ggzy.invitation_minutes": ("30", _int(1, 24 * 60)),

@@ -63,3 +63,15 @@ def test_body_is_checked_before_permission(logged_in):
 def test_html_pages_answer_404_as_a_page(api):
     response = api.app.get("/no-such-page", status=404)
     assert response.content_type == "text/html"
+
+
+def test_a_query_string_that_is_not_utf8_is_400(api):
+    assert_error(api.app.get("/api/v1/projects?q=%ff", status=400), 400, "request.invalid")
+    assert api.app.get("/projects?q=%ff", status=400).content_type == "text/html"
+
+
+def test_a_forged_cursor_without_an_offset_is_400(api):
+    from trading.api.pagination import encode_cursor
+
+    cursor = encode_cursor(["2026-12-01T09:00:00", "x"])
+    assert_error(api.get(f"projects?cursor={cursor}", status=400), 400, "request.invalid")

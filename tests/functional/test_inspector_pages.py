@@ -7,7 +7,13 @@ from urllib.parse import quote
 
 import pytest
 
-from .sealed import Parties, create_and_publish, register_and_pay, submit_bid, tendering_body
+from .sealed import (
+    Parties,
+    create_and_publish,
+    register_and_pay,
+    submit_bid,
+    tendering_body,
+)
 from .test_audit import tamper
 from .test_officer_pages import field_error, login_page
 from .test_pages import csrf_of
@@ -60,10 +66,11 @@ def test_board_lists_the_alert_with_counts_and_charts(api, alert, project):
     assert f"/inspector/projects/{project['id']}/timeline" in page.text
     # a badge says its severity in words, not only in colour
     assert re.search(r'class="sev sev-red">.*?Red</span>', page.text, re.DOTALL)
-    # two charts, each an image with a title and a description, and a data table
-    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 2
-    assert 'aria-labelledby="chart-weeks-title chart-weeks-desc"' in page.text
-    assert "<title id=\"chart-sectors-title\">Alerts by sector</title>" in page.text
+    # each chart an image with a title and a description, and a data table
+    # two charts, each drawn for wide and for narrow screens
+    assert page.text.count('<svg xmlns="http://www.w3.org/2000/svg" class="chart"') == 4
+    assert 'aria-labelledby="chart-weeks-wide-title chart-weeks-wide-desc"' in page.text
+    assert "<title id=\"chart-sectors-narrow-title\">Alerts by sector</title>" in page.text
     assert "Week starting (Beijing time)" in page.text
     assert page.text.count("Show the numbers as a table") == 2
     assert "<script>" not in page.text and "cdn" not in page.text.lower()
@@ -241,7 +248,7 @@ def test_audit_browser_filters_by_project_actor_action_and_time(api, alert, proj
                                                "action": "project.publish"})
     assert earlier.text.count('data-label="Seq"') == 1
     system = api.app.get("/inspector/audit", {"project": project["code"], "actor": "system", "action": "alert.raise"})
-    assert system.text.count('data-label="Seq"') == 1 and "System (clock)" in system.text
+    assert system.text.count('data-label="Seq"') == 1 and "System (no user)" in system.text
 
 
 def test_audit_browser_pages_and_survives_bad_filters(api, alert, monkeypatch):

@@ -34,6 +34,8 @@ def keyset_page(request, query, sort_column, id_column, to_json, limit, descendi
                 raise ValueError("cursor")
             if convert is not None:
                 sort_value = convert(sort_value)
+                if getattr(sort_value, "tzinfo", True) is None:
+                    raise ValueError("an instant without its offset")
         except (ValueError, TypeError, OverflowError):
             raise RequestInvalid(details=[field_error("cursor", _("The cursor is not valid."))]) from None
         if descending:
