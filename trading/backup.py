@@ -178,7 +178,7 @@ def _run_pg_tool(name, args, url):
     tool = pg_tool(name)
     if tool is None:
         raise BackupError(_("${tool} is not installed; use --logical.", mapping={"tool": name}))
-    result = subprocess.run([tool, *args], env=_libpq_env(url), capture_output=True, text=True)
+    result = subprocess.run([tool, *args], env=_libpq_env(url), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise BackupError(_("${tool} failed: ${error}", mapping={"tool": name, "error": result.stderr.strip()}))
 

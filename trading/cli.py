@@ -86,6 +86,9 @@ def cmd_demo(args):
     print("Demo logins (username / password):")
     for role, username, password in logins:
         print(f"  {role:<10} {username:<16} {password}")
+    print("Where to start:")
+    for line in demo.start_lines():
+        print(line)
     return 0
 
 

@@ -57,7 +57,7 @@ def load(request):
     """Create what is missing; return (role, username, password) for every demo login.
 
     Everything goes through the services on the demo's own clock (trading.demo_projects.History): the
-    organisations, users and plugins' data first, some months back, then the projects walked forward to now.
+    organisations, users and plugins' data first, three months back, then the projects walked forward to now.
     """
     from . import demo_projects
 
@@ -85,11 +85,13 @@ def load(request):
     return logins
 
 
-# where each demo login starts, printed under the logins by `ggzy demo`
+# where each demo login starts: for `ggzy demo` to print under the logins
 START_HERE = {
     "admin": "/admin/experts: the pool of 300 experts; /admin/calendar: the working-day calendar",
-    "officer": "/officer: an evaluation to finalise, an objection to answer, bids opening in a few minutes",
-    "bidder": "/bidder: registrations and sealed bids (unlock secret: {secret}); /projects: the live land auction",
+    "officer": "/officer: bids opening in a few minutes, an evaluation waiting for its last signature, "
+               "an objection to answer",
+    "bidder": "/bidder: bidder3 to bidder5 decrypt their bids at the opening (unlock secret {secret}); "
+              "bidder, bidder2 and bidder6 are in the live land auction",
     "expert": "/expert/evaluations: a committee waiting for your scores and signature",
     "inspector": "/inspector: the alert board (collusion, single bidder, late contract); /inspector/chain",
 }

@@ -22,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .clock import ManualClock
-from .demo import DEMO_PASSWORD, ORGANIZATIONS, full_uscc
+from .demo import DEMO_PASSWORD, ORGANIZATIONS, USERS, full_uscc
 from .i18n import LOCAL_TZ, instant, money
 from .models import Deadline, Organization, Project, User
 from .rules import local_date
@@ -39,13 +39,14 @@ BIDDER_ADDRESSES = {
     "bidder4": "122.224.96.130", "bidder5": "218.108.52.9", "bidder6": "36.27.211.64",
     "bidder7": "112.17.243.28", "bidder8": "112.17.243.28",
 }
-PAYER_ACCOUNTS = {key: f"6222 0212 0{index:02d}8 {3100 + index * 17:04d} 5{index:02d}"
-                  for index, key in enumerate(BIDDER_ADDRESSES, 1)}
+# the accounts each bidder pays its deposits from: one each (collusion.same_deposit_account compares them)
+PAYER_ACCOUNTS = {key: f"62220212{index:03d}0{5170 + index * 113:07d}" for index, key in enumerate(BIDDER_ADDRESSES, 1)}
 OFFICER_ADDRESS = "10.20.1.15"
 INSPECTOR_ADDRESS = "10.20.3.8"
 ADMIN_ADDRESS = "10.20.0.5"
 BANK_ADDRESS = "10.8.0.21"
 EVALUATION_ROOM = "10.20.9."  # the evaluation room's terminals, one a seat
+EXPERT_MOBILE = "223.104.6."  # experts answer their invitations on the phone
 
 DECLINE_REASON = "时间冲突，无法按时参加评审"
 TENDER_CHAPTERS = ("第一章 招标公告\n第二章 投标人须知\n第三章 评标办法\n第四章 合同条款及格式\n"
@@ -113,8 +114,8 @@ class Demo:
         self.admin = history.request(users["admin"], ADMIN_ADDRESS)
         self.bank = history.request(None, BANK_ADDRESS)
         self.system = history.request()
-        by_org = {u.org_id: u for u in sorted(users.values(), key=lambda u: u.username) if u.org_id}
-        self.bidders = {key: history.request(by_org[self.orgs[key].id], address)
+        login_of = {org_key: username for _role, username, _display, org_key in USERS if org_key}
+        self.bidders = {key: history.request(users[login_of[key]], address)
                         for key, address in BIDDER_ADDRESSES.items()}
         demo_expert = users.get("expert")
         self.demo_expert_id = demo_expert.expert_id if demo_expert is not None else None
@@ -136,6 +137,7 @@ class Demo:
         return day
 
     def workday_forward(self, day):
+        """The working day on or after ``day`` (a date or days from today)."""
         day = self.today + timedelta(days=day) if isinstance(day, int) else day
         while not self.calendar.is_workday(day):
             day += timedelta(days=1)
@@ -154,7 +156,7 @@ class Demo:
         while True:
             due = self.dbsession.execute(
                 select(Deadline).where(Deadline.done_at.is_(None), Deadline.at <= until,
-                                       Deadline.project_id.in_(self.project_ids))
+                                       Deadline.project_id.in_(sorted(self.project_ids)))
                 .order_by(Deadline.at, Deadline.id).limit(1)
             ).scalar_one_or_none() if self.project_ids else None
             if due is None:
@@ -255,13 +257,13 @@ class Demo:
 
     # --- experts ---------------------------------------------------------------------------------------
 
-    def expert_request(self, expert, seat):
+    def expert_request(self, expert, address):
         """The expert's own login (their mobile number), made by the administrator when first needed."""
         user = self.dbsession.execute(select(User).where(User.expert_id == expert.id)).scalars().first()
         if user is None:
             user = accounts.create_user(self.admin, username=expert.phone, password=DEMO_PASSWORD, role="expert",
                                         expert_id=expert.id, display_name=f"评标专家 {expert.name}")
-        return self.history.request(user, f"{EVALUATION_ROOM}{11 + seat}")
+        return self.history.request(user, address)
 
     def committee(self, project, specialty, count, evaluation_at, at, alternates=2, lot=0):
         """Draw the lot's committee and let the invited answer within minutes (a sub-story); returns the draw.
@@ -287,7 +289,7 @@ class Demo:
             for invitation in pending if not must_make_room else pending[-1:]:
                 minute += 2
                 yield at + timedelta(minutes=minute)
-                request = self.expert_request(invitation.expert, invitation.position)
+                request = self.expert_request(invitation.expert, f"{EXPERT_MOBILE}{31 + invitation.position}")
                 if must_make_room and invitation.expert_id != self.demo_expert_id:
                     invitations.decline(request, invitation, DECLINE_REASON)
                 else:
@@ -308,7 +310,7 @@ class Demo:
         for seat, member in enumerate(sheet.members):
             if member.expert_id in leave:
                 continue
-            request = self.expert_request(people[member.expert_id], seat)
+            request = self.expert_request(people[member.expert_id], f"{EVALUATION_ROOM}{11 + seat}")
             for bid in opened:
                 minute += 3
                 yield start + timedelta(minutes=minute)
@@ -335,9 +337,6 @@ class Demo:
 #
 # Each takes the Demo and its title, yields the instant of each next step, and acts there. Amounts are
 # decimal strings, as the API takes them.
-
-TECHNICAL_BUSINESS = ("technical", "business")
-
 
 def scorer(title, quality, deviant=None):
     """Members' scores around each bidder's quality {org_id: {criterion: score}}, a little apart, the same each run.
@@ -375,7 +374,7 @@ def contracted_tender(demo, title):
     yield from demo.registrations(project, ("bidder1", "bidder2", "bidder7"), published + timedelta(days=2, hours=1))
     sealed = yield from demo.sealed_bids(
         project, {"bidder2": "4398500.00", "bidder7": "4455000.00", "bidder1": "4312800.00"},
-        deadline - timedelta(days=3, hours=-1))
+        deadline - timedelta(days=3) + timedelta(hours=1))
     yield from demo.opening(project, sealed, deadline)
     evaluation_at = demo.local(deadline_day, 14)
     draw = yield from demo.committee(project, "A01", 5, evaluation_at, deadline + timedelta(minutes=40))
@@ -394,7 +393,7 @@ def contracted_tender(demo, title):
 
 
 def awarded_purchase(demo, title):
-    """Open tender for goods, awarded and never contracted: contract.late, and no conduct records: expert.record_late."""
+    """Open tender for goods, awarded, with no contract (contract.late) and no conduct records (expert.record_late)."""
     deadline_day = demo.workday_back(-50)
     deadline = demo.local(deadline_day, 9, 30)
     published = demo.local(demo.workday_back(deadline_day - timedelta(days=24)), 9, 0)
@@ -409,7 +408,7 @@ def awarded_purchase(demo, title):
     yield from demo.registrations(project, ("bidder3", "bidder4", "bidder5"), published + timedelta(days=1, hours=2))
     sealed = yield from demo.sealed_bids(
         project, {"bidder3": "1788000.00", "bidder4": "1826400.00", "bidder5": "1769500.00"},
-        deadline - timedelta(days=2, hours=-2), sme=("bidder5",))
+        deadline - timedelta(days=2) + timedelta(hours=2), sme=("bidder5",))
     yield from demo.opening(project, sealed, deadline)
     evaluation_at = demo.local(deadline_day, 14)
     draw = yield from demo.committee(project, "B01", 5, evaluation_at, deadline + timedelta(minutes=35))
@@ -444,7 +443,8 @@ def equity_agreement(demo, title):
                   "auction_at": demo.local(local_date(disclosure_until) + timedelta(days=1), 10)},
         params={"appraisal": "12600000.00", "countdown_seconds": 300},
         description="转让方持有的标的企业35%股权，评估值以经备案的资产评估报告为准。")
-    yield from demo.announce(project, published, ("产权转让公告.txt", "一、转让标的基本情况\n二、转让方基本情况\n三、交易条件与受让方资格条件\n四、保证金及交易方式"))
+    yield from demo.announce(project, published, ("产权转让公告.txt", "一、转让标的基本情况\n二、转让方基本情况\n"
+                                                               "三、交易条件与受让方资格条件\n四、保证金及交易方式"))
     yield from demo.registrations(project, ("bidder3",), published + timedelta(days=9, hours=1))
     # the clock awards the lot at disclosure_until to the one qualified transferee: auction.single_bidder
 
@@ -464,7 +464,7 @@ def failed_tender(demo, title):
     yield from demo.announce(project, published)
     yield from demo.registrations(project, ("bidder1", "bidder8", "bidder2"), published + timedelta(days=3, hours=2))
     sealed = yield from demo.sealed_bids(project, {"bidder8": "812000.00", "bidder1": "798600.00"},
-                                         deadline - timedelta(days=1, hours=-1))
+                                         deadline - timedelta(days=1) + timedelta(hours=1))
     yield from demo.opening(project, sealed, deadline)
 
 
@@ -493,10 +493,11 @@ def publicity_tender(demo, title):
     yield from demo.registrations(project, ("bidder2", "bidder1", "bidder7", "bidder8"),
                                   published + timedelta(days=2, hours=2), every=timedelta(days=2, hours=1))
     sealed = yield from demo.sealed_bids(project, {"bidder2": "12398000.00", "bidder1": "12136000.00"},
-                                         deadline - timedelta(days=3, hours=-2))
+                                         deadline - timedelta(days=3) + timedelta(hours=2))
     # the two builders who share a phone number bid minutes apart from one address
     sealed.update((yield from demo.sealed_bids(project, {"bidder7": "12455000.00", "bidder8": "12470000.00"},
-                                               deadline - timedelta(days=1, hours=-7), every=timedelta(minutes=6))))
+                                               deadline - timedelta(days=1) + timedelta(hours=7),
+                                               every=timedelta(minutes=6))))
     yield from demo.opening(project, sealed, deadline)
     evaluation_at = demo.local(deadline_day, 14)
     draw = yield from demo.committee(project, "A01", 5, evaluation_at, deadline + timedelta(minutes=45))
@@ -538,7 +539,7 @@ def evaluating_purchase(demo, title):
     yield from demo.registrations(project, ("bidder4", "bidder5", "bidder3"), published + timedelta(days=2, hours=1))
     sealed = yield from demo.sealed_bids(
         project, {"bidder3": "3566000.00", "bidder5": "3498000.00", "bidder4": "3612800.00"},
-        deadline - timedelta(days=2, hours=-3), sme=("bidder5",))
+        deadline - timedelta(days=2) + timedelta(hours=3), sme=("bidder5",))
     yield from demo.opening(project, sealed, deadline)
     # this morning's evaluation, or yesterday afternoon's when the demo is loaded early in the day
     evaluation_at = demo.local(0, 9) if demo.now - demo.local(0, 9) >= timedelta(minutes=90) else demo.local(-1, 14)
@@ -668,7 +669,8 @@ def single_source(demo, title):
                   "bid_deadline": demo.local(demo.working_day(docs_from, 5), 9, 30)},
         params={"category": "services", "supplier_org_id": demo.orgs["bidder3"].id},
         description="原设备厂商对在用安全设备提供原厂维保服务，拟采用单一来源方式采购，现予公示。")
-    yield from demo.announce(project, published, ("单一来源采购公示.txt", "一、采购项目名称和预算\n二、拟定供应商\n三、采用单一来源的理由\n四、专业人员论证意见"))
+    yield from demo.announce(project, published, ("单一来源采购公示.txt", "一、采购项目名称和预算\n二、拟定供应商\n"
+                                                                "三、采用单一来源的理由\n四、专业人员论证意见"))
 
 
 def live_land_auction(demo, title):
@@ -683,7 +685,8 @@ def live_land_auction(demo, title):
         timeline={"registration_until": demo.local(-2, 17), "auction_at": auction_at},
         params={"countdown_seconds": 3600},
         description="容积率不大于2.5，建筑密度不大于30%，出让年限住宅70年、商业40年。")
-    yield from demo.announce(project, published, ("拍卖出让公告及须知.txt", "一、出让地块基本情况和规划指标\n二、竞买人资格\n三、竞买保证金\n四、网上拍卖规则"))
+    yield from demo.announce(project, published, ("拍卖出让公告及须知.txt", "一、出让地块基本情况和规划指标\n二、竞买人资格\n"
+                                                                     "三、竞买保证金\n四、网上拍卖规则"))
     yield from demo.registrations(project, ("bidder6", "bidder2", "bidder1"), demo.local(-25, 10),
                                   every=timedelta(days=7, hours=3))
     lot = project.lots[0]
@@ -708,7 +711,8 @@ def land_listing(demo, title):
                "increment": "200000.00", "reserve_price": "43000000.00", "deposit": "8400000.00"}],
         timeline={"listing_from": listing_from, "listing_until": demo.local(demo.working_day(listing_from, 12), 16)},
         params={"countdown_seconds": 300})
-    yield from demo.announce(project, published, ("挂牌出让公告及须知.txt", "一、出让地块基本情况和规划指标\n二、竞买人资格\n三、挂牌时间及报价规则\n四、挂牌截止时的现场竞价"))
+    yield from demo.announce(project, published, ("挂牌出让公告及须知.txt", "一、出让地块基本情况和规划指标\n二、竞买人资格\n"
+                                                                     "三、挂牌时间及报价规则\n四、挂牌截止时的现场竞价"))
     yield from demo.registrations(project, ("bidder6", "bidder2"), demo.local(-20, 10), every=timedelta(days=6))
     lot = project.lots[0]
     for moment, key, amount in ((demo.local(-4, 10), "bidder6", "42000000.00"),

@@ -1,6 +1,6 @@
 """The caller changes its own password: every token of the user is revoked and its browser sessions end."""
 from .. import audit
-from ..errors import RuleViolation, RulesViolated
+from ..errors import RulesViolated, RuleViolation
 from ..i18n import _
 from ..security import Permission, get_passwords
 from ..services import accounts
