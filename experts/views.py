@@ -110,7 +110,7 @@ def patch_expert(request):
     return pool.expert_json(pool.update(request, expert, data))
 
 
-@api_view("api.expert.conflicts", "POST", Permission.AUTHENTICATED, body=CONFLICT, status=201,
+@api_view("api.expert.conflicts", "POST", Permission.CONFLICTS_DECLARE, body=CONFLICT, status=201,
           summary="Declare a conflict of interest (the admin, or the expert for itself)")
 def declare_conflict(request):
     from trading.errors import Forbidden

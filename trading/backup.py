@@ -22,6 +22,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -229,6 +230,15 @@ def _reflect(connection):
     return [table for table in metadata.sorted_tables if table.name != "alembic_version"]
 
 
+STORE_ENTRY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})")
+
+
+def _is_store_entry(relative, digest):
+    """A store path xx/yy/key whose key is the file's SHA-256: nothing else may be copied into the store."""
+    match = STORE_ENTRY.fullmatch(relative)
+    return bool(match) and match.group(3) == digest and match.group(3).startswith(match.group(1) + match.group(2))
+
+
 def _store_keys(root):
     """(path relative to the root, key) of every file in a store laid out as xx/yy/key."""
     root = Path(root)
@@ -317,7 +327,14 @@ def read_manifest(directory):
         raise BackupError(_("${dir} holds no backup (no manifest.json).", mapping={"dir": str(directory)})) from None
     except (ValueError, UnicodeDecodeError):
         raise BackupError(_("The manifest ${path} is not valid JSON.", mapping={"path": str(path)})) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    try:
+        well_formed = (manifest["format"] == FORMAT and manifest["database"]["method"] in DATABASE_FILES
+                       and manifest["database"]["file"] == DATABASE_FILES[manifest["database"]["method"]]
+                       and isinstance(manifest["sha256"], dict) and isinstance(manifest["files"]["count"], int)
+                       and isinstance(manifest["audit"]["seq"], int) and "schema_revision" in manifest)
+    except (KeyError, TypeError):
+        well_formed = False
+    if not well_formed:
         raise BackupError(_("The manifest ${path} is not a ${format} manifest.",
                             mapping={"path": str(path), "format": FORMAT}))
     return manifest
@@ -332,6 +349,10 @@ def check_backup(directory, manifest):
         problems.append(_("The manifest lists no checksum for the database file."))
     for relative, expected in sorted(checksums.items()):
         path = (directory / relative).resolve()
+        if relative.startswith(FILES + "/") and not _is_store_entry(relative[len(FILES) + 1:], expected):
+            problems.append(_("The manifest lists ${path}, which is not a stored file named by its SHA-256.",
+                              mapping={"path": relative}))
+            continue
         if directory not in path.parents:
             problems.append(_("The manifest names a file outside the backup: ${path}", mapping={"path": relative}))
             continue

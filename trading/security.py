@@ -36,6 +36,7 @@ class Permission(enum.StrEnum):
     MONITORING_READ = "monitoring.read"
     POLICIES_MANAGE = "policies.manage"
     CALENDAR_MANAGE = "calendar.manage"
+    CONFLICTS_DECLARE = "conflicts.declare"
     CLOCK_SET = "clock.set"
 
 
@@ -57,6 +58,8 @@ ROLE_PERMISSIONS = {
     Permission.MONITORING_READ: {"inspector"},
     Permission.POLICIES_MANAGE: {"admin"},
     Permission.CALENDAR_MANAGE: {"admin"},
+    # an expert declares its own conflicts; the admin anyone's (the view checks which expert)
+    Permission.CONFLICTS_DECLARE: {"admin", "expert"},
     Permission.CLOCK_SET: {"admin"},
 }
 

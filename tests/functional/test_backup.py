@@ -269,3 +269,17 @@ def test_a_logical_backup_moves_a_site_between_databases(make_site, sources, tmp
     api.login("officer1", PASSWORD)
     assert api.get(f"projects/{data['project']['id']}").json["lots"][0]["budget"] == "1000000.00"
     assert api.get(f"documents/{data['document']['id']}/content", as_user="officer1").body == DOCUMENT
+
+
+def test_a_manifest_naming_a_file_outside_the_store_layout_is_refused(make_site, tmp_path, sqlite_backup):
+    tampered = tmp_path / "tampered"
+    shutil.copytree(sqlite_backup, tampered)
+    manifest = json.loads((tampered / "manifest.json").read_text(encoding="utf-8"))
+    database = manifest["sha256"]["database.sqlite"]
+    manifest["sha256"]["files/../database.sqlite"] = database
+    manifest["files"]["count"] += 1
+    (tampered / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    target = make_site("target", "sqlite")
+    out = ggzy("restore", target.ini, tampered, check=False)
+    assert out.returncode == 1 and "files/../database.sqlite" in out.stderr
+    assert not (target.folder / "var" / "database.sqlite").exists()

@@ -45,7 +45,7 @@ EXPECTED = {
     ("POST", "/experts/import"): {"admin"},
     ("GET", "/experts/{expert_id}"): {"admin", "inspector"},
     ("PATCH", "/experts/{expert_id}"): {"admin"},
-    ("POST", "/experts/{expert_id}/conflicts"): USERS,
+    ("POST", "/experts/{expert_id}/conflicts"): {"admin", "expert"},
     ("GET", "/experts/{expert_id}/records"): {"admin", "inspector"},
     ("POST", "/invitations/{invitation_id}/accept"): {"expert"},
     ("POST", "/invitations/{invitation_id}/decline"): {"expert"},
@@ -129,9 +129,8 @@ EVERYONE_GETS = {
 # permitted by x-roles, refused by the view itself: each entry is a finding to fix (in the view's permission or
 # its description), kept here so that the matrix passes and the gap stays visible in review
 REFUSED_BY_THE_VIEW = {
-    # Permission.AUTHENTICATED, so x-roles lists every user; the view lets only the admin and the expert (for
-    # itself: an unknown or another expert's id is a 403, as API.md says) through
-    ("POST", "/experts/{expert_id}/conflicts"): {"officer", "bidder", "inspector", "expert"},
+    # the expert declares for itself only: an unknown or another expert's id is a 403, as API.md says
+    ("POST", "/experts/{expert_id}/conflicts"): {"expert"},
 }
 
 # query parameters a view requires although the description calls every query parameter optional (a finding):
