@@ -173,6 +173,20 @@ class Scheduler:
         run_at = max(at, clock_now) + timedelta(milliseconds=50)
         self.scheduler.add_job(self.run, "date", run_date=run_at, id="next-deadline", replace_existing=True)
 
+    def tick(self):
+        """Every second: one indexed query for the earliest due deadline, a sweep only when one is due.
+
+        This is what keeps a separate scheduler process to the second for
+        deadlines that app processes add or move (a live auction's end).
+        """
+        try:
+            at = next_due(self.registry)
+        except Exception:
+            log.exception("cannot read the next deadline")
+            return
+        if at is not None and at <= self.registry["clock"].now():
+            self.run()
+
     def poke(self):
         """A deadline may have been added or moved: plan the date job again."""
         if self.scheduler.running:
@@ -184,6 +198,7 @@ class Scheduler:
         interval = self.registry.settings["ggzy.sweep_interval_seconds"]
         self.scheduler.add_job(self.run, "interval", seconds=interval, id="sweep",
                                next_run_time=datetime.now(timezone.utc))
+        self.scheduler.add_job(self.tick, "interval", seconds=self.registry.settings["ggzy.tick_seconds"], id="tick")
         self.scheduler.start()
 
     def shutdown(self):

@@ -92,6 +92,8 @@ SPEC = {
     "ggzy.clock": ("system", _choice("system", "manual")),
     "ggzy.scheduler": ("inprocess", _choice("inprocess", "off")),
     "ggzy.sweep_interval_seconds": ("30", _int(1, 3600)),
+    # how often the scheduler looks for a due deadline (one indexed query): auctions end to the second
+    "ggzy.tick_seconds": ("1", _int(1, 60)),
     "ggzy.trusted_proxies": ("", _networks),
     "ggzy.bank_secret": ("development-bank-secret", _nonempty),
     "ggzy.session_secret": ("development-session-secret-change-me", _nonempty),
