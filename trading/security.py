@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .models import AuthToken, User
 
@@ -146,7 +147,7 @@ def find_token(request):
     if not token or len(token) > 200:
         return False
     row = request.dbsession.execute(
-        select(AuthToken).where(AuthToken.token_hash == token_digest(token))
+        select(AuthToken).where(AuthToken.token_hash == token_digest(token)).options(joinedload(AuthToken.user))
     ).scalar_one_or_none()
     if row is None or row.revoked_at is not None or row.expires_at <= request.clock.now() or not row.user.active:
         return False

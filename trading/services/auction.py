@@ -53,6 +53,17 @@ def qualified_orgs(request, lot):
     ).scalars().all()
 
 
+def is_qualified(request, lot, org_id):
+    """Whether ``org_id`` has a qualified registration for the lot: at most one row read, not the whole list."""
+    if org_id is None:
+        return False
+    return request.dbsession.execute(
+        select(Registration.id).join(RegistrationLot).where(
+            RegistrationLot.lot_id == lot.id, Registration.status == "qualified", Registration.org_id == org_id)
+        .limit(1)
+    ).first() is not None
+
+
 def paddle_for(request, lot_id, org_id):
     """The bidder's number on the lot (given when its registration qualifies): random, so it tells nothing of counts."""
     from sqlalchemy.exc import IntegrityError
@@ -80,7 +91,7 @@ def existing_paddle(request, lot_id, org_id):
 
 def _check_qualified(request, lot):
     user = request.user
-    if user.org_id not in qualified_orgs(request, lot):
+    if not is_qualified(request, lot, user.org_id):
         raise Forbidden("bid.not_qualified", _("Your organisation has no qualified registration for this lot "
                                                "(registration and a paid deposit are needed)."))
 
@@ -130,19 +141,7 @@ def _end_deadline(request, lot):
     ).scalar_one_or_none()
 
 
-def submit_bid(request, project, lot, amount):
-    """A live bid; its own transaction decides, by the clock, whether the auction is still running."""
-    _check_running(project)
-    policy = policy_for(request, lot)
-    _check_qualified(request, lot)
-    # lock order: the end deadline, then the state (as the sweep does), so the two never deadlock
-    deadline = _end_deadline(request, lot)
-    state = lock_state(request, lot.id)
-    now = request.clock.now()
-    if project.status == "terminated":
-        raise Conflict("auction.ended", _("The project is terminated; it takes no more bids."))
-    if state.phase == "live" and state.ends_at is not None and now >= state.ends_at:
-        end_live(request, project, lot, state, deadline)
+def _check_live_bid(request, policy, lot, state, amount):
     if state.phase == "ended":
         raise Conflict("auction.ended", _("The auction of this lot has ended."))
     if state.phase != "live":
@@ -150,6 +149,34 @@ def submit_bid(request, project, lot, amount):
     if state.leader_org_id == request.user.org_id:
         raise Conflict("auction.already_leading", _("You are already the highest bidder."))
     policy.check_live_bid(lot, state, amount)
+
+
+def _round_over(state, now):
+    return state.phase == "live" and state.ends_at is not None and now >= state.ends_at
+
+
+def submit_bid(request, project, lot, amount):
+    """A live bid; its own transaction decides, by the clock, whether the auction is still running."""
+    _check_running(project)
+    policy = policy_for(request, lot)
+    _check_qualified(request, lot)
+    # A refusal writes nothing, so it needs no lock: judged on the committed state as read now, it is the answer
+    # the bid would have had at this instant (the price only rises, an ended lot stays ended). Only a bid this
+    # state would accept, or one that finds the round over and must end it, queues for the lot's locks, and is
+    # judged again under them. Under contention almost every bid is outbid before it arrives: those no longer
+    # hold the locks that every accepted bid waits for.
+    seen = get_state(request, lot)
+    if not _round_over(seen, request.clock.now()):
+        _check_live_bid(request, policy, lot, seen, amount)
+    # lock order: the end deadline, then the state (as the sweep does), so the two never deadlock
+    deadline = _end_deadline(request, lot)
+    state = lock_state(request, lot.id)
+    now = request.clock.now()
+    if project.status == "terminated":
+        raise Conflict("auction.ended", _("The project is terminated; it takes no more bids."))
+    if _round_over(state, now):
+        end_live(request, project, lot, state, deadline)
+    _check_live_bid(request, policy, lot, state, amount)
     bid = _accept(request, project, lot, state, "live", amount)
     state.ends_at = max(state.ends_at, now + timedelta(seconds=policy.countdown(project.params)))
     if deadline is not None:
@@ -299,18 +326,16 @@ def get_state(request, lot):
 
 def auction_json(request, project, lot, state):
     policy = policy_for(request, lot)
-    count = request.dbsession.execute(select(func.count()).select_from(AuctionBid)
-                                      .where(AuctionBid.lot_id == lot.id)).scalar()
     body = {"lot_id": lot.id, "phase": phase_of(request, project, lot, state, policy),
             "current": money(state.current) if state.current is not None else None,
             "leader_paddle": state.leader_paddle, "ends_at": instant(state.ends_at),
             "increment": money(lot.increment) if lot.increment is not None else None,
             "start_price": money(lot.start_price) if lot.start_price is not None else None,
-            "bids": count, "result": state.result, "result_reason": state.result_reason,
+            "bids": state.seq, "result": state.result, "result_reason": state.result_reason,
             "server_time": instant(request.clock.now()),
             "countdown_seconds": policy.countdown(project.params)}
     user = request.user
-    if user is not None and user.role == "bidder" and user.org_id in qualified_orgs(request, lot):
+    if user is not None and user.role == "bidder" and is_qualified(request, lot, user.org_id):
         body["my_paddle"] = existing_paddle(request, lot.id, user.org_id)
         body["leading"] = state.leader_org_id == user.org_id
     if user is not None and user.role in ("officer", "inspector") and lot.reserve_price is not None:
