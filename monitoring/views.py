@@ -148,6 +148,7 @@ def _decline_rate(request):
 
 
 @api_view("api.monitoring.report", "GET", Permission.MONITORING_READ, query={"project_id": "string"},
+          required_query=("project_id",),
           summary="The supervision report of a project (PDF)")
 def report(request):
     from trading.errors import RequestInvalid, field_error

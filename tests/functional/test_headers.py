@@ -232,3 +232,12 @@ def test_a_browser_changing_its_own_password_is_logged_out(api, users, clock):
 @pytest.mark.parametrize("role", ["admin", "officer", "bidder", "expert", "inspector"])
 def test_every_role_may_change_its_password(logged_in, role):
     change(logged_in, role, PASSWORD, NEW_PASSWORD, 204)
+
+
+def test_guessing_the_current_password_locks_the_username_like_logins(logged_in):
+    for _ in range(5):
+        response = change(logged_in, "officer", "wrong guess", NEW_PASSWORD, 422)
+        assert response.json["error"]["details"][0]["rule"] == "auth.password_wrong"
+    locked = change(logged_in, "officer", PASSWORD, NEW_PASSWORD, 429)
+    assert locked.json["error"]["code"] == "auth.locked"
+    logged_in.post("auth/login", {"username": "officer", "password": PASSWORD}, status=429)

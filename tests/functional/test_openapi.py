@@ -41,3 +41,15 @@ def test_every_view_names_its_permission(registry):
         if view.get("route_name") and not view.get("exception_only") and not view["route_name"].startswith("__static"):
             permissions = [r for r in introspector.related(view) if r.category_name == "permissions"]
             assert permissions, f"the view of {view['route_name']} names no permission"
+
+
+def test_required_query_parameters_are_described_and_enforced(api, users):
+    from ..conftest import PASSWORD
+
+    spec = api.get("openapi.json").json
+    calendar = {p["name"]: p for p in spec["paths"]["/api/v1/calendar"]["get"]["parameters"]}
+    assert calendar["year"]["required"] is True
+    response = api.get("calendar", status=400)
+    assert response.json["error"]["details"] == [{"field": "year", "message": "This field is required."}]
+    api.login("inspector", PASSWORD)
+    api.get("monitoring/report.pdf", as_user="inspector", status=400)

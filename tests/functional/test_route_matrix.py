@@ -133,8 +133,8 @@ REFUSED_BY_THE_VIEW = {
     ("POST", "/experts/{expert_id}/conflicts"): {"expert"},
 }
 
-# query parameters a view requires although the description calls every query parameter optional (a finding):
-# without them a permitted caller stops at the 400 and the matrix would not reach the view
+# query parameters the description marks required: without them a permitted caller stops at the 400 and the
+# matrix would not reach the permission check
 REQUIRED_QUERY = {
     ("GET", "/calendar"): "year=2031",
     ("GET", "/monitoring/report.pdf"): "project_id=" + "0" * 32,

@@ -14,7 +14,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 
-def api_view(route_name, method, permission, *, body=None, query=None, status=200, summary="", responses=None, **kw):
+def api_view(route_name, method, permission, *, body=None, query=None, required_query=(), status=200, summary="",
+             responses=None, **kw):
     """Register a JSON API view; ``body`` is the JSON Schema of its request body, checked before permission."""
     if permission is None:
         raise ValueError(f"{route_name} {method}: every view names its permission")
@@ -26,6 +27,7 @@ def api_view(route_name, method, permission, *, body=None, query=None, status=20
         api_doc={
             "body": body,
             "query": query or {},
+            "required_query": tuple(required_query),
             "status": status,
             "summary": summary,
             "responses": responses or {},
@@ -43,6 +45,7 @@ def api_input(view, info):
     needs_user = roles_for(doc["permission"]) is not None
     body_schema = doc["body"]
     query_schema = doc["query"]
+    required_query = doc.get("required_query", ())
     status = doc["status"]
     multipart = bool(body_schema and body_schema.get("x-multipart"))
     validator = (jsonschema.Draft202012Validator(body_schema)
@@ -57,6 +60,9 @@ def api_input(view, info):
             raise AuthRequired()
         if query_schema:
             request.query_input = parse_query(request, query_schema)
+            missing = [name for name in required_query if name not in request.query_input]
+            if missing:
+                raise RequestInvalid(details=[field_error(name, _("This field is required.")) for name in missing])
         if multipart:
             check_multipart(request, body_schema)
         if validator is not None:

@@ -45,7 +45,7 @@ def _day(request):
     raise RequestInvalid(details=[field_error("day", _("Has the wrong format (${format}).", mapping={"format": "YYYY-MM-DD"}))])
 
 
-@api_view("api.calendar", "GET", Permission.PUBLIC, query={"year": "integer"},
+@api_view("api.calendar", "GET", Permission.PUBLIC, query={"year": "integer"}, required_query=("year",),
           summary="A year's working-day calendar: its overrides and all its non-working days")
 def get_calendar(request):
     year = _year(request.query_input.get("year"))

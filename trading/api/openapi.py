@@ -69,7 +69,8 @@ def build(registry):
         ]
         for name, kind in doc["query"].items():
             schema = {"enum": list(kind), "type": "string"} if isinstance(kind, (list, tuple)) else QUERY_TYPES[kind]
-            parameters.append({"name": name, "in": "query", "required": False, "schema": schema})
+            parameters.append({"name": name, "in": "query", "required": name in doc.get("required_query", ()),
+                               "schema": schema})
         if parameters:
             operation["parameters"] = parameters
         if doc["body"] is not None:

@@ -1,8 +1,6 @@
 """The caller changes its own password: every token of the user is revoked and its browser sessions end."""
-from .. import audit
-from ..errors import RulesViolated, RuleViolation
-from ..i18n import _
-from ..security import Permission, get_passwords
+from ..errors import DomainError, RulesViolated
+from ..security import Permission
 from ..services import accounts
 from . import api_view
 from .accounts import PASSWORD
@@ -21,12 +19,11 @@ CHANGE_PASSWORD = {
 def change_password(request):
     data = request.json_input
     user = request.user
-    ok, _rehash = get_passwords(request.registry).verify(user.password_hash, data["current_password"])
-    if not ok:
-        # answered, not raised: the refusal's audit event is committed (a stolen token guessing the password shows)
-        audit.record(request, "user.password_change_refused", user, {"reason": "password_wrong"})
-        return error_response(request, RulesViolated([RuleViolation(
-            "auth.password_wrong", _("The current password is wrong."), field="current_password")]))
+    try:
+        accounts.verify_current_password(request, user, data["current_password"])
+    except DomainError as error:
+        # answered, not raised: the failure count and its audit event are committed, as for logins
+        return error_response(request, error)
     try:
         accounts.change_password(request, user, data["new_password"])
     except RulesViolated as error:

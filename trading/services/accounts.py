@@ -91,6 +91,53 @@ def register_bidder(request, data):
     return org, user
 
 
+def _throttle(request, username, now):
+    """The username's failure count, locked for the transaction; an expired lock starts a fresh count."""
+    throttle = request.dbsession.execute(
+        select(LoginThrottle).where(LoginThrottle.username == username).with_for_update()
+    ).scalar_one_or_none()
+    if throttle is None:
+        throttle = LoginThrottle(username=username, failures=0)
+        request.dbsession.add(throttle)
+    if throttle.locked_until is not None and now >= throttle.locked_until:
+        throttle.locked_until = None
+        throttle.failures = 0
+    return throttle
+
+
+def _locked(throttle, now):
+    return Locked(message=_("Too many failed logins for this username; try again after ${until}.",
+                            mapping={"until": local_text(throttle.locked_until)})) \
+        if throttle.locked_until is not None and now < throttle.locked_until else None
+
+
+def _count_failure(request, throttle, now):
+    settings = request.registry.settings
+    throttle.failures += 1
+    locked = throttle.failures >= settings["ggzy.login_max_failures"]
+    if locked:
+        throttle.locked_until = now + timedelta(minutes=settings["ggzy.login_lock_minutes"])
+        throttle.failures = 0
+    return locked
+
+
+def verify_current_password(request, user, password):
+    """A password change proves the current password under the login's lockout: a stolen token cannot guess on."""
+    now = request.clock.now()
+    throttle = _throttle(request, user.username, now)
+    refusal = _locked(throttle, now)
+    if refusal is not None:
+        audit.record(request, "user.password_change_refused", user, {"reason": "locked"})
+        raise refusal
+    ok, _rehash = get_passwords(request.registry).verify(user.password_hash, password)
+    if not ok:
+        locked = _count_failure(request, throttle, now)
+        audit.record(request, "user.password_change_refused", user, {"reason": "password_wrong", "locked": locked})
+        raise RulesViolated([RuleViolation("auth.password_wrong", _("The current password is wrong."),
+                                           field="current_password")])
+    throttle.failures = 0
+
+
 def login(request, username, password, with_token=True):
     """Check a password with the lockout; return (user, token) or raise.
 
@@ -101,20 +148,12 @@ def login(request, username, password, with_token=True):
     dbsession = request.dbsession
     now = request.clock.now()
     passwords = get_passwords(request.registry)
-    throttle = dbsession.execute(
-        select(LoginThrottle).where(LoginThrottle.username == username).with_for_update()
-    ).scalar_one_or_none()
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0)
-        dbsession.add(throttle)
-    if throttle.locked_until is not None:
-        if now < throttle.locked_until:
-            audit.record(request, "auth.login_failed", object_type="user", object_id=None,
-                         data={"username": username, "reason": "locked"}, actor_id=None)
-            raise Locked(message=_("Too many failed logins for this username; try again after ${until}.",
-                                   mapping={"until": local_text(throttle.locked_until)}))
-        throttle.locked_until = None
-        throttle.failures = 0
+    throttle = _throttle(request, username, now)
+    refusal = _locked(throttle, now)
+    if refusal is not None:
+        audit.record(request, "auth.login_failed", object_type="user", object_id=None,
+                     data={"username": username, "reason": "locked"}, actor_id=None)
+        raise refusal
     user = dbsession.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None or not user.active:
         passwords.waste_time(password)
@@ -122,11 +161,7 @@ def login(request, username, password, with_token=True):
     else:
         ok, rehash = passwords.verify(user.password_hash, password)
     if not ok:
-        throttle.failures += 1
-        locked = throttle.failures >= settings["ggzy.login_max_failures"]
-        if locked:
-            throttle.locked_until = now + timedelta(minutes=settings["ggzy.login_lock_minutes"])
-            throttle.failures = 0
+        locked = _count_failure(request, throttle, now)
         audit.record(request, "auth.login_failed", object_type="user", object_id=user.id if user else None,
                      data={"username": username, "reason": "bad_credentials", "locked": locked}, actor_id=None)
         raise BadCredentials()
