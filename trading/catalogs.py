@@ -14,8 +14,8 @@ DOMAIN = "ggzy"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 
 # Code values that pages translate from variables (``_(user.role)``,
-# ``_(method.sector)``, ``_(method.kind)``): listed here so that extraction
-# puts them in the catalogs.
+# ``_(method.sector)``, ``_(project.status)``, ``_(bid.status)``, ``_(document.kind)``): listed
+# here, once, so that extraction puts them in the catalogs.
 EXTRA_MSGIDS = [
     # TRANSLATORS: role code (user.role): 系统管理员
     _("admin"),
@@ -39,6 +39,48 @@ EXTRA_MSGIDS = [
     _("sealed"),
     # TRANSLATORS: kind of trading method (method.kind): 公开竞价
     _("auction"),
+    # TRANSLATORS: project status: 草稿
+    _("draft"),
+    # TRANSLATORS: project status: 已发布公告
+    _("announced"),
+    # TRANSLATORS: project status: 开标中
+    _("opening"),
+    # TRANSLATORS: project or lot status: 评标中
+    _("evaluating"),
+    # TRANSLATORS: project or lot status: 公示中
+    _("publicity"),
+    # TRANSLATORS: project or lot status: 已定标/已成交
+    _("awarded"),
+    # TRANSLATORS: project or lot status: 已签合同
+    _("contracted"),
+    # TRANSLATORS: project or lot status: 流标/流拍
+    _("failed"),
+    # TRANSLATORS: project status: 已终止
+    _("terminated"),
+    # TRANSLATORS: lot status at the opening: 开标
+    _("open"),
+    # TRANSLATORS: bid status: 已解密
+    _("opened"),
+    # TRANSLATORS: bid status: 报价超过最高限价
+    _("above_ceiling"),
+    # TRANSLATORS: bid status: 解密失败
+    _("decrypt_failed"),
+    # TRANSLATORS: bid status: 已被替换
+    _("superseded"),
+    # TRANSLATORS: bid status: 已撤回
+    _("withdrawn"),
+    # TRANSLATORS: document kind: 招标文件
+    _("tender"),
+    # TRANSLATORS: document kind: 澄清文件
+    _("clarification"),
+    # TRANSLATORS: document kind: 其他
+    _("other"),
+    # TRANSLATORS: policy sector: 综合
+    _("general"),
+    # TRANSLATORS: registration status: 待缴保证金
+    _("pending_deposit"),
+    # TRANSLATORS: registration status: 已具备投标资格
+    _("qualified"),
 ]
 
 

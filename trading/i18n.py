@@ -76,3 +76,17 @@ KIND_NAMES = {"sealed": _("Sealed bids"), "auction": _("Public auction")}
 def kind_label(kind):
     """A method kind as people read it (the bare code "sealed" is also a bid's status)."""
     return KIND_NAMES.get(kind, kind)
+
+
+# what pages call each timeline instant
+TIMELINE_LABELS = {
+    "docs_from": _("Documents on offer from"),
+    "docs_until": _("Documents on offer until"),
+    "bid_deadline": _("Bid deadline and opening"),
+    "questions_until": _("Questions until"),
+    "listing_from": _("Listing from"),
+    "listing_until": _("Listing until"),
+    "registration_until": _("Registration until"),
+    "disclosure_until": _("Disclosure until"),
+    "auction_at": _("Auction starts"),
+}

@@ -3,6 +3,7 @@ from datetime import datetime
 
 
 from ..models import Project
+from ..models.projects import PROJECT_STATUSES
 from ..security import Permission
 from ..services import projects
 from ..timeutil import INSTANT_SCHEMA
@@ -48,9 +49,8 @@ AMENDMENT = {"type": "object", "properties": {"text": {"type": "string", "minLen
 TERMINATE = {"type": "object", "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 2000,
                                                          "pattern": r"\S"}},
              "required": ["reason"]}
-STATUSES = ["draft", "announced", "opening", "evaluating", "auction", "publicity", "awarded", "contracted", "failed",
-            "terminated"]
-LIST = {**LIST_QUERY, "sector": ["tendering", "procurement", "land", "equity"], "method": "string", "status": STATUSES,
+LIST = {**LIST_QUERY, "sector": ["tendering", "procurement", "land", "equity"], "method": "string",
+        "status": list(PROJECT_STATUSES),
         "q": "string"}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..api.errors import error_response
 from ..errors import Conflict, DomainError, NotFound, RequestInvalid, RulesViolated, TooLarge, field_error
-from ..i18n import _, money
+from ..i18n import TIMELINE_LABELS, _, money
 from ..methods import MONEY_PATTERN, SEALED
 from ..models import Bid, Lot, Project, Registration
 from ..security import Permission
@@ -18,61 +18,6 @@ from ..services import accounts, documents, opening, projects, registrations
 from ..services import bids as bid_service
 from . import flash, form_errors
 
-# Code values the bidder pages show through ``_(value)``: listed so that extraction puts them in the catalogs.
-STATUS_MSGIDS = (
-    # TRANSLATORS: registration status: 待缴保证金
-    _("pending_deposit"),
-    # TRANSLATORS: registration status: 已具备投标资格
-    _("qualified"),
-    # TRANSLATORS: bid status: 已密封
-    _("sealed"),
-    # TRANSLATORS: bid status: 已被替换
-    _("superseded"),
-    # TRANSLATORS: bid status: 已撤回
-    _("withdrawn"),
-    # TRANSLATORS: bid status: 已解密
-    _("opened"),
-    # TRANSLATORS: bid status: 解密失败
-    _("decrypt_failed"),
-    # TRANSLATORS: bid status: 超过最高限价
-    _("above_ceiling"),
-    # TRANSLATORS: project status: 公告中
-    _("announced"),
-    # TRANSLATORS: project status: 开标中
-    _("opening"),
-    # TRANSLATORS: project or lot status: 评标中
-    _("evaluating"),
-    # TRANSLATORS: project or lot status: 公示中
-    _("publicity"),
-    # TRANSLATORS: project or lot status: 已定标
-    _("awarded"),
-    # TRANSLATORS: project or lot status: 已签合同
-    _("contracted"),
-    # TRANSLATORS: project or lot status: 流标
-    _("failed"),
-    # TRANSLATORS: project status: 已终止
-    _("terminated"),
-    # TRANSLATORS: lot status after the opening started: 已开标
-    _("open"),
-    # TRANSLATORS: document kind: 招标文件
-    _("tender"),
-    # TRANSLATORS: document kind: 澄清文件
-    _("clarification"),
-    # TRANSLATORS: document kind: 其他
-    _("other"),
-)
-
-TIMELINE_LABELS = {
-    "docs_from": _("Documents on offer from"),
-    "docs_until": _("Documents on offer until"),
-    "questions_until": _("Questions until"),
-    "bid_deadline": _("Bid deadline and opening"),
-    "listing_from": _("Listing from"),
-    "listing_until": _("Listing until"),
-    "registration_until": _("Registration until"),
-    "disclosure_until": _("Disclosure until"),
-    "auction_at": _("Auction at"),
-}
 
 REGISTER_FIELDS = (
     # name, max length

@@ -5,76 +5,18 @@ from pyramid.view import view_config
 
 from ..api.pagination import decode_cursor, keyset_page
 from ..errors import DomainError, NotFound
-from ..i18n import _
+from ..i18n import TIMELINE_LABELS, _
 from ..methods import SEALED
 from ..models import Policy, Project
+from ..models.projects import PROJECT_STATUSES
 from ..policies import SECTORS
 from ..security import Permission
 from ..services import documents, opening, policies, projects
 
 PAGE_SIZE = 20
 PROJECT_SECTORS = ("tendering", "procurement", "land", "equity")
-PROJECT_STATUSES = ("draft", "announced", "opening", "evaluating", "auction", "publicity", "awarded", "contracted",
-                    "failed", "terminated")
 # the instant a row of the announcements list shows: when bids close, or when the auction or listing ends
 KEY_INSTANTS = ("bid_deadline", "auction_at", "listing_until")
-
-TIMELINE_LABELS = {
-    "docs_from": _("Documents on offer from"),
-    "docs_until": _("Documents on offer until"),
-    "bid_deadline": _("Bid deadline and opening"),
-    "questions_until": _("Questions until"),
-    "listing_from": _("Listing from"),
-    "listing_until": _("Listing until"),
-    "registration_until": _("Registration until"),
-    "disclosure_until": _("Disclosure until"),
-    "auction_at": _("Auction starts"),
-}
-
-# Codes the pages translate from variables (``_(status)``, ``_(document.kind)``, ...): listed here so that
-# extraction puts them in the catalogs.
-CODE_MSGIDS = [
-    # TRANSLATORS: project status: 草稿
-    _("draft"),
-    # TRANSLATORS: project status: 已发布公告
-    _("announced"),
-    # TRANSLATORS: project status: 开标中
-    _("opening"),
-    # TRANSLATORS: project or lot status: 评标中
-    _("evaluating"),
-    # TRANSLATORS: project or lot status: 公示中
-    _("publicity"),
-    # TRANSLATORS: project or lot status: 已定标/已成交
-    _("awarded"),
-    # TRANSLATORS: project or lot status: 已签合同
-    _("contracted"),
-    # TRANSLATORS: project or lot status: 流标/流拍
-    _("failed"),
-    # TRANSLATORS: project status: 已终止
-    _("terminated"),
-    # TRANSLATORS: lot status at the opening: 开标
-    _("open"),
-    # TRANSLATORS: bid status: 已密封
-    _("sealed"),
-    # TRANSLATORS: bid status: 已解密
-    _("opened"),
-    # TRANSLATORS: bid status: 报价超过最高限价
-    _("above_ceiling"),
-    # TRANSLATORS: bid status: 解密失败
-    _("decrypt_failed"),
-    # TRANSLATORS: bid status: 已被替换
-    _("superseded"),
-    # TRANSLATORS: bid status: 已撤回
-    _("withdrawn"),
-    # TRANSLATORS: document kind: 招标文件
-    _("tender"),
-    # TRANSLATORS: document kind: 澄清文件
-    _("clarification"),
-    # TRANSLATORS: document kind: 其他
-    _("other"),
-    # TRANSLATORS: policy sector: 综合
-    _("general"),
-]
 
 
 # --- shared by the public and the officer pages ---------------------------------------------------
