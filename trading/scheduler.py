@@ -42,13 +42,15 @@ def deadline_handlers(registry):
     return handlers
 
 
-def _due_query(dbsession, now, exclude=()):
+def _due_query(dbsession, now, exclude=(), project_id=None):
     query = (
         select(Deadline)
         .where(Deadline.done_at.is_(None), Deadline.at <= now)
         .order_by(Deadline.at, Deadline.id)
         .limit(1)
     )
+    if project_id is not None:
+        query = query.where(Deadline.project_id == project_id)
     if exclude:
         query = query.where(Deadline.id.not_in(list(exclude)))
     if dbsession.get_bind().dialect.name == "postgresql":
@@ -108,12 +110,18 @@ def sweep(registry, limit=100000, session_factory=None):
     return applied
 
 
-def sweep_in_request(request):
-    """Apply every due transition inside the request's own transaction (the manual clock's PUT)."""
+def sweep_in_request(request, project_id=None):
+    """Apply every due transition (of one project, if given) inside the request's own transaction.
+
+    The manual clock's PUT runs them all; a request that reads a project runs
+    that project's first (DESIGN.md). Each is a savepoint: one that fails stays
+    due for the sweep, and the request still answers with what is stored.
+    """
     applied = []
     failed = set()
     while True:
-        deadline = request.dbsession.execute(_due_query(request.dbsession, request.clock.now(), failed)).scalar_one_or_none()
+        deadline = request.dbsession.execute(
+            _due_query(request.dbsession, request.clock.now(), failed, project_id)).scalar_one_or_none()
         if deadline is None:
             return applied
         savepoint = request.dbsession.begin_nested()

@@ -63,14 +63,8 @@ class FileStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
             return key, size
-        except OSError as error:
-            _unlink(tmp)
-            if error.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFull() from None
-            raise
-        except BaseException:
-            _unlink(tmp)
-            raise
+        except BaseException as error:
+            _failed(tmp, error)
 
     def _write(self, target, chunks):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -82,20 +76,22 @@ class FileStore:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, target)
-        except OSError as error:
-            _unlink(tmp)
-            if error.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise StorageFull() from None
-            raise
-        except BaseException:
-            _unlink(tmp)
-            raise
+        except BaseException as error:
+            _failed(tmp, error)
 
     def read(self, key):
         return self.path(key).read_bytes()
 
     def open(self, key):
         return self.path(key).open("rb")
+
+
+def _failed(tmp, error):
+    """A write that did not finish leaves nothing behind; a full disk says so in words."""
+    _unlink(tmp)
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise StorageFull() from None
+    raise error
 
 
 def _unlink(path):

@@ -1,5 +1,4 @@
 """Projects: create and edit drafts, publish against the method's rules, amend, terminate, read."""
-import logging
 from datetime import datetime
 from decimal import Decimal
 
@@ -9,13 +8,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..errors import Conflict, NotFound, RequestInvalid, RulesViolated, RuleViolation, field_error
-from ..i18n import _, instant, local_text, money
+from ..i18n import _, instant, money
 from ..methods import SEALED
 from ..models import Amendment, Deadline, Lot, Organization, Project, ProjectCounter
 from ..rules import AmendmentView, LotView, ProjectView, local_date
 from ..timeutil import parse_instant
 
-log = logging.getLogger(__name__)
 
 SECTOR_CODES = {"tendering": "GC", "procurement": "CG", "land": "TD", "equity": "CQ"}
 MONEY_FIELDS = ("budget", "deposit", "start_price", "increment", "reserve_price")
@@ -462,24 +460,6 @@ def terminate(request, project, reason):
 
 def apply_due(request, project_id):
     """A request that reads a project first applies its due transitions (DESIGN.md)."""
-    from ..scheduler import apply_deadline
+    from ..scheduler import sweep_in_request
 
-    query = select(Deadline).where(Deadline.project_id == project_id, Deadline.done_at.is_(None),
-                                   Deadline.at <= request.clock.now()).order_by(Deadline.at)
-    if request.dbsession.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    applied = []
-    for deadline in request.dbsession.execute(query).scalars().all():
-        savepoint = request.dbsession.begin_nested()
-        try:
-            applied.append(apply_deadline(request, deadline))
-            savepoint.commit()
-        except Exception:
-            # the sweep will try again; the read still answers with what is stored
-            log.exception("deadline %s (%s) failed while reading its project", deadline.id, deadline.name)
-            savepoint.rollback()
-    return applied
-
-
-def deadline_text(moment):
-    return local_text(moment)
+    return sweep_in_request(request, project_id)
