@@ -291,3 +291,20 @@ def test_a_deviating_member_gets_a_score_deviation_record(api, scoring):
     first = evaluation["members"][0]["expert_id"]
     assert not [r for r in api.get(f"experts/{first}/records", as_user="inspector1").json["items"]
                 if r["kind"] == "score_deviation"]
+
+
+@pytest.mark.parametrize("method, start, end", [
+    # procurement: one working day, at the same time of day; Friday 25 December → Monday 28 December
+    ("procurement.open", at(25, 16), at(28, 16)),
+    ("procurement.open", at(23, 16), at(24, 16)),
+    # tendering: three days of 24 hours, weekends included
+    ("tendering.open", at(25, 16), at(28, 16)),
+    ("tendering.open", at(23, 16), at(26, 16)),
+])
+def test_publicity_period_of_the_method(script, method, start, end):
+    from types import SimpleNamespace
+
+    from trading.services.award import publicity_end
+
+    with script() as request:
+        assert publicity_end(request, SimpleNamespace(method=method), start) == end
