@@ -8,7 +8,6 @@
   var HIDDEN_POLL_MS = 5000;
   var REQUEST_TIMEOUT_MS = 8000;
   var MAX_ROWS = 500;
-  var BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
   var root = document.getElementById("ar");
   if (!root || typeof window.fetch !== "function" || typeof window.BigInt !== "function") {
@@ -91,22 +90,11 @@
     return offset === null ? null : performance.now() + offset;
   }
 
-  function pad(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
-  function beijing(ms) {
-    var d = new Date(ms + BEIJING_OFFSET_MS);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-  }
+  var pad = window.ggzyTime.pad;
+  var beijing = window.ggzyTime.beijing;
 
   function left(ms) {
-    var total = Math.max(0, Math.ceil(ms / 1000));
-    var days = Math.floor(total / 86400);
-    var rest = total % 86400;
-    var text = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
-    return days > 0 ? days + " " + say("days") + " " + text : text;
+    return window.ggzyTime.timeLeft(ms, say("days"));
   }
 
   /* --- state ---------------------------------------------------------------------------------- */

@@ -2,25 +2,12 @@
 (function () {
   "use strict";
 
-  var BEIJING_OFFSET_MS = 8 * 3600 * 1000;
 
-  function pad(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
-  /* "YYYY-MM-DD HH:MM:SS" in Beijing time, whatever the browser's time zone. */
-  function beijing(ms) {
-    var d = new Date(ms + BEIJING_OFFSET_MS);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-  }
+  var pad = window.ggzyTime.pad;
+  var beijing = window.ggzyTime.beijing;
 
   function left(ms, dayLabel) {
-    var total = Math.floor(ms / 1000);
-    var days = Math.floor(total / 86400);
-    var rest = total % 86400;
-    var text = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
-    return days > 0 ? days + " " + dayLabel + " " + text : text;
+    return window.ggzyTime.timeLeft(ms, dayLabel);
   }
 
   /* The server's "now" is in the page; elapsed time comes from the monotonic performance clock,

@@ -6,31 +6,18 @@
 (function () {
   "use strict";
 
-  var BEIJING_OFFSET_MS = 8 * 3600 * 1000;
   var loaded = window.performance ? performance.now() : 0;
 
-  function pad(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
+  var pad = window.ggzyTime.pad;
+  var beijing = window.ggzyTime.beijing;
 
   /* Elapsed time comes from the monotonic performance clock, so a wrong browser clock cannot move it. */
   function elapsed() {
     return window.performance ? performance.now() - loaded : 0;
   }
 
-  /* "YYYY-MM-DD HH:MM:SS" in Beijing time, whatever the browser's time zone. */
-  function beijing(ms) {
-    var d = new Date(ms + BEIJING_OFFSET_MS);
-    return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
-      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
-  }
-
   function left(ms, dayLabel) {
-    var total = Math.floor(ms / 1000);
-    var days = Math.floor(total / 86400);
-    var rest = total % 86400;
-    var text = pad(Math.floor(rest / 3600)) + ":" + pad(Math.floor((rest % 3600) / 60)) + ":" + pad(rest % 60);
-    return days > 0 ? days + " " + dayLabel + " " + text : text;
+    return window.ggzyTime.timeLeft(ms, dayLabel);
   }
 
   function tickers() {
