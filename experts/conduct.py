@@ -16,7 +16,6 @@ from .models import ExpertRecord
 def on_finalize(event, request):
     """Each member gets an "evaluated" record; a deviating total also a "score_deviation" record."""
     data = json.loads(event.data)
-    evaluation = request.dbsession.get(Evaluation, event.object_id)
     for expert_id in data.get("members", []):
         add_record(request, expert_id, "evaluated", event.project_id,
                    {"evaluation_id": event.object_id, "lot_id": data.get("lot_id")}, lot_id=data.get("lot_id"))
@@ -24,7 +23,6 @@ def on_finalize(event, request):
         add_record(request, expert_id, "score_deviation", event.project_id,
                    {"evaluation_id": event.object_id, "bid_id": bid_id, "total": str(total),
                     "others_mean": str(mean.quantize(Decimal("0.01")))}, lot_id=data.get("lot_id"))
-    return evaluation
 
 
 def rate(request, project, lot, expert_id, rating, note):

@@ -5,6 +5,7 @@ from pyramid.response import FileResponse
 
 from ..errors import DomainError, NotFound, RequestInvalid
 from ..i18n import _, money
+from ..schema import schema_details
 from ..security import Permission
 from ..services import bids as bid_service
 from ..services import documents, opening, projects, registrations
@@ -66,9 +67,6 @@ def list_registrations(request):
 @api_view("api.deposits.notify", "POST", Permission.PUBLIC, summary="The bank's deposit notice (HMAC-signed)",
           responses={401: "auth.required (bad signature)", 404: "not_found (unknown account)"})
 def deposit_notice(request):
-    from . import _detail
-    import jsonschema
-
     registrations.check_signature(request)
     try:
         data = json.loads(request.body.decode("utf-8"))
@@ -76,9 +74,9 @@ def deposit_notice(request):
         raise RequestInvalid(message=_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise RequestInvalid(message=_("The body is not valid JSON."))
-    errors = list(jsonschema.Draft202012Validator(NOTIFY).iter_errors(data))
-    if errors:
-        raise RequestInvalid(details=[_detail(e) for e in errors])
+    details = schema_details(NOTIFY, data)
+    if details:
+        raise RequestInvalid(details=details)
     registration, recorded = registrations.notify(request, data)
     return {"deposit_account": registration.deposit_account, "status": registration.status,
             "amount_due": money(registration.amount_due), "amount_paid": money(registration.amount_paid),

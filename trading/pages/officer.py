@@ -10,11 +10,11 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from ..api import _detail
 from ..errors import DomainError, NotFound, RequestInvalid, field_error
 from ..i18n import LOCAL_TZ, _, instant, money
 from ..methods import MONEY_PATTERN, SEALED
 from ..models import Organization, Project
+from ..schema import detail, for_validation
 from ..security import Permission
 from ..services import documents, opening, projects
 from ..timeutil import INSTANT_SCHEMA
@@ -385,27 +385,17 @@ def form_schema(method):
     }
 
 
-def _plain(value):
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def checked_data(method, values, partial=False):
     """The body for the service, or RequestInvalid naming every field the form got wrong."""
     details = []
     data = data_from_values(method, values, details, partial=partial)
     shape = dict(data, timeline={k: v for k, v in data["timeline"].items() if v is not None})
     validator = jsonschema.Draft202012Validator(form_schema(method))
-    for error in sorted(validator.iter_errors(_plain(shape)), key=lambda e: [str(p) for p in e.absolute_path]):
-        detail = _detail(error)
+    for error in sorted(validator.iter_errors(for_validation(shape)), key=lambda e: [str(p) for p in e.absolute_path]):
+        item = detail(error)
         if error.validator == "pattern" and error.validator_value in PATTERN_MESSAGES:
-            detail["message"] = PATTERN_MESSAGES[error.validator_value]
-        details.append(detail)
+            item["message"] = PATTERN_MESSAGES[error.validator_value]
+        details.append(item)
     if details:
         raise RequestInvalid(details=details)
     return data

@@ -10,6 +10,7 @@ from ..errors import Conflict, Forbidden, NotFound, RequestInvalid, RulesViolate
 from ..i18n import _, instant, local_text, money
 from ..methods import MONEY_PATTERN, SEALED
 from ..models import Bid, BidFile, Project, new_id
+from ..schema import schema_details
 from ..sealing import KdfParams, Sealer, UnlockFailed
 from ..storage import get_store
 from . import registrations
@@ -30,23 +31,14 @@ OFFER_SCHEMA = {
 
 def parse_offer(text):
     """The offer as the bidder wrote it; the price must be a decimal string with at most two places."""
-    import jsonschema
-
-    from ..api import _detail
-
     try:
         offer = json.loads(text, parse_float=Decimal)
     except (ValueError, TypeError):
         raise RequestInvalid(details=[field_error("offer", _("The offer must be a JSON object."))]) from None
     if not isinstance(offer, dict):
         raise RequestInvalid(details=[field_error("offer", _("The offer must be a JSON object."))])
-    errors = list(jsonschema.Draft202012Validator(OFFER_SCHEMA).iter_errors(offer))
-    if errors:
-        details = []
-        for error in errors:
-            detail = _detail(error)
-            detail["field"] = "offer." + detail["field"] if detail["field"] != "body" else "offer"
-            details.append(detail)
+    details = schema_details(OFFER_SCHEMA, offer, "offer")
+    if details:
         raise RequestInvalid(details=details)
     return offer
 

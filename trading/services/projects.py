@@ -2,7 +2,6 @@
 from datetime import datetime
 from decimal import Decimal
 
-import jsonschema
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -12,6 +11,7 @@ from ..i18n import _, instant, money
 from ..methods import SEALED
 from ..models import Amendment, Deadline, Lot, Organization, Project, ProjectCounter
 from ..rules import AmendmentView, LotView, ProjectView, local_date
+from ..schema import schema_details
 from ..timeutil import parse_instant
 
 
@@ -139,25 +139,7 @@ def project_json(request, project):
 
 
 def _schema_errors(schema, value, prefix):
-    from ..api import _detail  # the one translation of JSON Schema errors
-
-    validator = jsonschema.Draft202012Validator(schema)
-    details = []
-    for error in sorted(validator.iter_errors(_plain_numbers(value)), key=lambda e: list(e.absolute_path)):
-        detail = _detail(error)
-        detail["field"] = prefix + ("." + detail["field"] if detail["field"] != "body" else "")
-        details.append(detail)
-    return details
-
-
-def _plain_numbers(value):
-    if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_numbers(v) for v in value]
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
+    return schema_details(schema, value, prefix)
 
 
 def _json_numbers(value):

@@ -1,0 +1,84 @@
+"""JSON Schema checks as the API reports them: one detail per field, its message translatable."""
+from decimal import Decimal
+
+import jsonschema
+
+from .errors import field_error
+from .i18n import _
+
+
+def for_validation(value):
+    """A copy for validation only: the service keeps the exact Decimals."""
+    if isinstance(value, dict):
+        return {k: for_validation(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [for_validation(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def field_of(error):
+    parts = list(error.absolute_path)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        parts.append(missing)
+    if error.validator == "additionalProperties":
+        extra = error.message.split("'")[1] if "'" in error.message else ""
+        parts.append(extra)
+    field = ""
+    for part in parts:
+        field += f"[{part}]" if isinstance(part, int) else (("." if field else "") + str(part))
+    return field or "body"
+
+
+def detail(error):
+    v = error.validator
+    value = error.validator_value
+    if v == "required":
+        message = _("This field is required.")
+    elif v == "type":
+        kinds = value if isinstance(value, list) else [value]
+        message = _("Must be of type ${kind}.", mapping={"kind": " | ".join(kinds)})
+    elif v == "enum":
+        message = _("Must be one of: ${values}.", mapping={"values": ", ".join(map(str, value))})
+    elif v == "const":
+        message = _("Must be ${value}.", mapping={"value": value})
+    elif v in ("minLength",):
+        message = _("Must be at least ${n} characters long.", mapping={"n": value}) if value > 1 else _("Must not be empty.")
+    elif v == "maxLength":
+        message = _("Must be at most ${n} characters long.", mapping={"n": value})
+    elif v == "pattern":
+        message = _("Has the wrong format.")
+    elif v == "format":
+        message = _("Has the wrong format (${format}).", mapping={"format": value})
+    elif v in ("minimum", "exclusiveMinimum"):
+        message = _("Must be at least ${n}.", mapping={"n": value}) if v == "minimum" else _("Must be more than ${n}.", mapping={"n": value})
+    elif v in ("maximum", "exclusiveMaximum"):
+        message = _("Must be at most ${n}.", mapping={"n": value}) if v == "maximum" else _("Must be less than ${n}.", mapping={"n": value})
+    elif v == "multipleOf":
+        message = _("Must be a multiple of ${n}.", mapping={"n": value})
+    elif v == "minItems":
+        message = _("Needs at least ${n} item(s).", mapping={"n": value})
+    elif v == "maxItems":
+        message = _("Takes at most ${n} item(s).", mapping={"n": value})
+    elif v == "uniqueItems":
+        message = _("Items must not repeat.")
+    elif v == "additionalProperties":
+        message = _("This field is not known.")
+    else:
+        message = _("Is not valid.")
+    return field_error(field_of(error), message)
+
+
+def schema_details(schema_or_validator, value, prefix=""):
+    """The details of every error of ``value`` against a schema, fields under ``prefix`` (e.g. "params")."""
+    validator = (schema_or_validator if isinstance(schema_or_validator, jsonschema.protocols.Validator)
+                 else jsonschema.Draft202012Validator(schema_or_validator))
+    details = []
+    for error in sorted(validator.iter_errors(for_validation(value)), key=lambda e: [str(p) for p in e.absolute_path]):
+        item = detail(error)
+        if prefix:
+            item["field"] = prefix + ("." + item["field"] if item["field"] != "body" else "")
+        details.append(item)
+    return details
