@@ -171,3 +171,25 @@ def test_list_pages_with_a_cursor(api, parties):
     assert sorted(seen) == sorted(ids) and len(seen) == 5
     api.get("projects?cursor=garbage", status=400)
     api.get("projects?limit=501", status=400)
+
+
+def test_the_list_reads_a_page_in_a_fixed_number_of_queries(api, parties, engine):
+    from sqlalchemy import event
+
+    for index in range(6):
+        create_and_publish(api, tendering_body(parties, title=f"项目{index}"))
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        api.get("projects?limit=3")
+        three = len(statements)
+        statements.clear()
+        api.get("projects?limit=6")
+        six = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert six == three  # no query per project

@@ -50,8 +50,11 @@ def is_staff(request):
 def search(request, filters):
     """The project list query (API and pages): published projects, staff also drafts; sector, method, status, q."""
     from sqlalchemy import or_
+    from sqlalchemy.orm import joinedload, selectinload
 
-    query = select(Project)
+    # a page of projects is shown whole: load its lots, amendments and parties in four queries, not per row
+    query = select(Project).options(joinedload(Project.owner), joinedload(Project.agent),
+                                    selectinload(Project.lots), selectinload(Project.amendments))
     if not is_staff(request):
         query = query.where(Project.status != "draft")
     for name in ("sector", "method", "status"):
