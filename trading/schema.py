@@ -7,12 +7,12 @@ from .errors import field_error
 from .i18n import _
 
 
-def for_validation(value):
-    """A copy for validation only: the service keeps the exact Decimals."""
+def json_numbers(value):
+    """A copy with Decimals as JSON numbers: for jsonschema, or for a JSON column (the caller keeps its Decimals)."""
     if isinstance(value, dict):
-        return {k: for_validation(v) for k, v in value.items()}
+        return {k: json_numbers(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [for_validation(v) for v in value]
+        return [json_numbers(v) for v in value]
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -76,7 +76,7 @@ def schema_details(schema_or_validator, value, prefix=""):
     validator = (schema_or_validator if isinstance(schema_or_validator, jsonschema.protocols.Validator)
                  else jsonschema.Draft202012Validator(schema_or_validator))
     details = []
-    for error in sorted(validator.iter_errors(for_validation(value)), key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in sorted(validator.iter_errors(json_numbers(value)), key=lambda e: [str(p) for p in e.absolute_path]):
         item = detail(error)
         if prefix:
             item["field"] = prefix + ("." + item["field"] if item["field"] != "body" else "")

@@ -146,7 +146,7 @@ def _own_registration(request, project, lot):
     if user is None or user.role != "bidder" or user.org_id is None:
         return None, False
     own = [r for r in registrations.list_for(request, project) if lot.id in r.lot_ids]
-    closes = registrations.registration_closes_at(project)
+    closes = registrations.registration_closes_at(request, project)
     still_open = (project.status in ("announced", "auction") and closes is not None
                   and request.clock.now() < closes)
     return (own[0] if own else None), still_open

@@ -89,7 +89,7 @@ def _registration_open(request, project, now):
     """Whether registration looks open; the service decides when a registration is submitted."""
     if project.status != "announced" and not (project.kind != SEALED and project.status == "auction"):
         return False
-    closes = registrations.registration_closes_at(project)
+    closes = registrations.registration_closes_at(request, project)
     return closes is not None and now < closes
 
 
@@ -98,7 +98,7 @@ def _open_projects(request, now):
         select(Project).where(Project.status.in_(("announced", "auction")))
         .order_by(Project.listed_at.desc(), Project.id).limit(200)
     ).scalars().all()
-    return [(p, registrations.registration_closes_at(p)) for p in rows if _registration_open(request, p, now)]
+    return [(p, registrations.registration_closes_at(request, p)) for p in rows if _registration_open(request, p, now)]
 
 
 def _ms(moment):
@@ -235,7 +235,7 @@ def _project_values(request, project, errors=None, values=None):
         "registration": registration,
         "registered_lots": registered_lots,
         "registration_open": _registration_open(request, project, now),
-        "registration_closes": registrations.registration_closes_at(project),
+        "registration_closes": registrations.registration_closes_at(request, project),
         "invited_only": project.method == "tendering.invited",
         "documents": docs,
         "docs_from": timeline.get("docs_from"),

@@ -14,7 +14,7 @@ from ..errors import DomainError, NotFound, RequestInvalid, field_error
 from ..i18n import LOCAL_TZ, _, instant, money
 from ..methods import MONEY_PATTERN, SEALED
 from ..models import Organization, Project
-from ..schema import detail, for_validation
+from ..schema import detail, json_numbers
 from ..security import Permission
 from ..services import documents, opening, projects
 from ..timeutil import INSTANT_SCHEMA
@@ -391,7 +391,7 @@ def checked_data(method, values, partial=False):
     data = data_from_values(method, values, details, partial=partial)
     shape = dict(data, timeline={k: v for k, v in data["timeline"].items() if v is not None})
     validator = jsonschema.Draft202012Validator(form_schema(method))
-    for error in sorted(validator.iter_errors(for_validation(shape)), key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in sorted(validator.iter_errors(json_numbers(shape)), key=lambda e: [str(p) for p in e.absolute_path]):
         item = detail(error)
         if error.validator == "pattern" and error.validator_value in PATTERN_MESSAGES:
             item["message"] = PATTERN_MESSAGES[error.validator_value]

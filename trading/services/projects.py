@@ -11,7 +11,7 @@ from ..i18n import _, instant, money
 from ..methods import SEALED
 from ..models import Amendment, Deadline, Lot, Organization, Project, ProjectCounter
 from ..rules import AmendmentView, LotView, ProjectView, local_date
-from ..schema import schema_details
+from ..schema import json_numbers, schema_details
 from ..timeutil import parse_instant
 
 
@@ -145,17 +145,6 @@ def _schema_errors(schema, value, prefix):
     return schema_details(schema, value, prefix)
 
 
-def _json_numbers(value):
-    """Params keep JSON numbers (ints stay ints, decimals become floats) for storage in a JSON column."""
-    if isinstance(value, dict):
-        return {k: _json_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_numbers(v) for v in value]
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def check_method(request, code):
     method = request.registry["methods"].get(code)
     if method is None:
@@ -254,7 +243,7 @@ def create(request, data):
         title=data["title"].strip(), description=data.get("description"), owner_org_id=data["owner_org_id"],
         agent_org_id=data.get("agent_org_id"), status="draft",
         timeline={name: stored_instant(value) for name, value in timeline.items()},
-        params=_json_numbers(params), created_by=request.user.id if request.user else None, created_at=now,
+        params=json_numbers(params), created_by=request.user.id if request.user else None, created_at=now,
         listed_at=now, lots=_lots_from(data["lots"]),
     )
     request.dbsession.add(project)
@@ -289,7 +278,7 @@ def update(request, project, data):
         if name in data:
             setattr(project, name, data[name])
     if "params" in data:
-        project.params = _json_numbers(data["params"] or {})
+        project.params = json_numbers(data["params"] or {})
     if timeline is not None:
         merged = dict(project.timeline or {})
         for name, value in (data.get("timeline") or {}).items():

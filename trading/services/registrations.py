@@ -14,19 +14,15 @@ from ..models import DepositPayment, Registration, RegistrationLot
 from .projects import timeline_of
 
 # when registration closes, by method kind and timeline field
-REGISTRATION_CLOSES = {
-    "land.listing": "listing_until",
-    "land.auction": "registration_until",
-    "equity.transfer": "disclosure_until",
-}
-
-
-def registration_closes_at(project):
-    """Sealed: the bid deadline; auctions: listing_until, registration_until or disclosure_until (API.md)."""
+def registration_closes_at(request, project):
+    """Sealed: the bid deadline; auctions: what the method's policy says (listing_until, registration_until or
+    disclosure_until, API.md)."""
     timeline = timeline_of(project)
     if project.kind == SEALED:
         return timeline.get("bid_deadline")
-    return timeline.get(REGISTRATION_CLOSES.get(project.method, ""))
+    from .auction import policy_for
+
+    return policy_for(request, project.lots[0]).registration_closes(timeline)
 
 
 def _new_account(dbsession):
@@ -41,7 +37,7 @@ def register(request, project, lot_ids):
     user = request.user
     if project.status != "announced" and not (project.kind != SEALED and project.status == "auction"):
         raise Conflict("registration.closed", _("Registration for this project is closed."))
-    closes = registration_closes_at(project)
+    closes = registration_closes_at(request, project)
     now = request.clock.now()
     if closes is None or now >= closes:
         raise Conflict("registration.closed", _("Registration closed at ${at}.", mapping={"at": local_text(closes)}))
@@ -108,7 +104,7 @@ def list_for(request, project):
     if user.role == "bidder":
         query = query.where(Registration.org_id == user.org_id)
     elif user.role == "officer":
-        closes = registration_closes_at(project)
+        closes = registration_closes_at(request, project)
         if project.status in ("draft", "announced") and (closes is None or request.clock.now() < closes):
             raise Forbidden(message=_("Registrants stay hidden from officers until registration closes (${at}).",
                                       mapping={"at": local_text(closes)}))
