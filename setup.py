@@ -30,6 +30,10 @@ testing = [
     "WebTest>=3.0",
     "pytest>=8",
     "pytest-xdist>=3.5",
+    # drives Debian's chromium (never its own browser download) for tests/browser
+    "playwright>=1.45",
+    # generates requests from our OpenAPI document for the bad-input tests
+    "schemathesis>=3.30",
 ]
 
 setup(
