@@ -44,7 +44,9 @@ def ggzy_auction_policy(lot):
     """Return how an auction lot moves between phases and decides its result, or None if not yours.
 
     Called by the auction engine for every phase change and every bid on an
-    auction lot; the policy says which bids are acceptable and who wins.
+    auction lot; the policy says which bids are acceptable and who wins. A
+    policy belongs to the lot's method: the engine remembers it per method to
+    judge refused bids without loading the lot.
     """
 
 

@@ -12,13 +12,13 @@ AMOUNT = {"type": "object", "properties": {"amount": {"type": "string", "pattern
 HISTORY = {"after": "integer", "limit": "integer", "cursor": "string"}
 
 
-def _lot(request):
+def _lot(request, due=True):
     project = projects.get_project(request, request.matchdict["project_id"])
     if project.kind != "auction":
         from ..errors import NotFound
 
         raise NotFound()
-    if projects.apply_due(request, project.id):
+    if due and projects.apply_due(request, project.id):
         request.dbsession.refresh(project)
     return project, projects.get_lot(request, project, request.matchdict["lot_id"])
 
@@ -61,13 +61,18 @@ def state(request):
           summary="A live bid", responses={409: "auction.too_low, auction.already_leading, auction.not_live, auction.ended",
                                            403: "bid.not_qualified"})
 def bid(request):
-    project, lot = _lot(request)
+    amount = Decimal(request.json_input["amount"])
+    looked = auction.quick_look(request, request.matchdict["project_id"], request.matchdict["lot_id"], amount)
+    if isinstance(looked, Conflict):
+        raise looked
+    clear = looked == auction.CLEAR
+    project, lot = _lot(request, due=not clear)  # clear: nothing of the project was due
     try:
-        accepted, state = auction.submit_bid(request, project, lot, Decimal(request.json_input["amount"]))
+        accepted, ends_at = auction.submit_bid(request, project, lot, amount, looked=clear)
     except Conflict as error:
         if error.code != "auction.ended":
             raise
         # answered, not raised: the end this bid discovered is kept
         return error_response(request, error)
-    return {"seq": accepted.seq, "amount": auction.money(accepted.amount), "ends_at": auction.instant(state.ends_at),
+    return {"seq": accepted.seq, "amount": auction.money(accepted.amount), "ends_at": auction.instant(ends_at),
             "paddle": accepted.paddle}

@@ -2,13 +2,14 @@
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, update
 
 from .. import audit
 from ..errors import Conflict, Forbidden, NotFound
 from ..hookspecs import hookimpl
 from ..i18n import _, instant, local_text, money
-from ..models import AuctionBid, AuctionState, Deadline, Organization, Paddle, Project, Registration, RegistrationLot
+from ..models import (AuctionBid, AuctionState, Deadline, Lot, Organization, Paddle, Project, Registration,
+                      RegistrationLot)
 from .projects import timeline_of
 
 PREFIX = "auction."
@@ -19,6 +20,8 @@ def policy_for(request, lot):
     policy = request.registry["plugin_manager"].hook.ggzy_auction_policy(lot=lot)
     if policy is None:
         raise NotFound(message=_("This lot is not auctioned."))
+    # a policy belongs to a method (hookspecs.ggzy_auction_policy): remembered for the bid's quick look
+    request.registry.setdefault("auction_policy_by_method", {})[lot.project.method] = policy
     return policy
 
 
@@ -155,19 +158,130 @@ def _round_over(state, now):
     return state.phase == "live" and state.ends_at is not None and now >= state.ends_at
 
 
-def submit_bid(request, project, lot, amount):
-    """A live bid; its own transaction decides, by the clock, whether the auction is still running."""
+CLEAR = "clear"  # quick_look: every check before the locks passed
+
+
+def quick_look(request, project_id, lot_id, amount):
+    """A live bid judged on the committed state in one statement, before anything is loaded or locked.
+
+    A refusal writes nothing, so it needs no lock: judged on the committed state as read now, it is the answer
+    the bid would have had at this instant (the price only rises, an ended lot stays ended). Under contention
+    almost every bid is outbid before it arrives; those are answered here from one row and never queue for the
+    lot's locks that every accepted bid waits for. Returns the refusal to raise; ``CLEAR`` when the lot is live,
+    nothing of the project is due, the bidder is qualified and the amount would be accepted now (the bid is
+    judged again under the locks); None when anything else needs the full path (404s, phases, due deadlines).
+    """
+    user = request.user
+    if user is None or user.org_id is None:
+        return None
+    now = request.clock.now()
+    qualified = exists(select(Registration.id).join(RegistrationLot).where(
+        RegistrationLot.lot_id == Lot.id, Registration.status == "qualified", Registration.org_id == user.org_id))
+    due = exists(select(Deadline.id).where(
+        Deadline.project_id == Project.id, Deadline.done_at.is_(None), Deadline.at <= now))
+    row = request.dbsession.execute(
+        select(Project.method, Project.kind, Project.status, Lot.start_price, Lot.increment, AuctionState.phase,
+               AuctionState.current, AuctionState.leader_org_id, AuctionState.ends_at,
+               qualified.label("qualified"), due.label("due"))
+        .select_from(Lot).join(Project, Project.id == Lot.project_id).join(AuctionState, AuctionState.lot_id == Lot.id)
+        .where(Lot.id == lot_id, Lot.project_id == project_id)
+    ).first()
+    policy = request.registry.get("auction_policy_by_method", {}).get(row.method) if row is not None else None
+    if (policy is None or row.kind != "auction" or row.status in ("draft", "terminated", "failed") or row.due
+            or not row.qualified or row.phase != "live" or _round_over(row, now)):
+        return None
+    if row.leader_org_id == user.org_id:
+        return Conflict("auction.already_leading", _("You are already the highest bidder."))
+    try:
+        policy.check_live_bid(row, row, amount)  # the row carries the lot's prices and the state's current
+    except Conflict as refusal:
+        return refusal
+    return CLEAR
+
+
+CAS_ATTEMPTS = 3
+
+
+def submit_bid(request, project, lot, amount, looked=False):
+    """A live bid; its own transaction decides, by the clock, whether the auction is still running.
+
+    ``looked``: quick_look found it clear, so the checks before the state are not read again.
+
+    The bid is judged on the committed state and then taken by a compare-and-swap on the state's ``seq``: one
+    UPDATE that matches only if no other bid was accepted since the state was read, the round is live and not
+    over. On PostgreSQL two such updates of one row queue on its lock; the second, once the first commits, no
+    longer matches and holds nothing, so outbid bids never queue behind each other. It reads the state again
+    and is judged again (almost always refused as too low now). Accepted amounts therefore rise strictly with
+    ``seq``, and of two equal bids exactly one is accepted. A bid that finds the round over ends it under the
+    locks, as the sweep does.
+    """
     _check_running(project)
     policy = policy_for(request, lot)
-    _check_qualified(request, lot)
-    # A refusal writes nothing, so it needs no lock: judged on the committed state as read now, it is the answer
-    # the bid would have had at this instant (the price only rises, an ended lot stays ended). Only a bid this
-    # state would accept, or one that finds the round over and must end it, queues for the lot's locks, and is
-    # judged again under them. Under contention almost every bid is outbid before it arrives: those no longer
-    # hold the locks that every accepted bid waits for.
-    seen = get_state(request, lot)
-    if not _round_over(seen, request.clock.now()):
+    if not looked:
+        _check_qualified(request, lot)
+    org_id = request.user.org_id
+    paddle = paddle_for(request, lot.id, org_id)
+    countdown = timedelta(seconds=policy.countdown(project.params))
+    for _attempt in range(CAS_ATTEMPTS):
+        seen = fresh_state(request, lot.id)
+        now = request.clock.now()
+        if _round_over(seen, now):
+            break
         _check_live_bid(request, policy, lot, seen, amount)
+        ends_at = max(seen.ends_at, now + countdown)
+        taken = request.dbsession.execute(
+            update(AuctionState)
+            .where(AuctionState.lot_id == lot.id, AuctionState.seq == seen.seq, AuctionState.phase == "live",
+                   AuctionState.ends_at > now)
+            .values(seq=seen.seq + 1, current=amount, leader_org_id=org_id, leader_paddle=paddle, ends_at=ends_at)
+            .returning(AuctionState.seq)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if taken is not None:
+            request.dbsession.expire(seen)
+            bid = _record_bid(request, project, lot, taken, paddle, amount, now, "live")
+            _follow_end(request, lot, ends_at)
+            _audit_bid(request, project, lot, bid, ends_at)
+            return bid, ends_at
+    return _bid_under_locks(request, project, lot, policy, amount)
+
+
+def fresh_state(request, lot_id):
+    """The lot's state as committed now (read committed), not as this session first saw it."""
+    return request.dbsession.execute(
+        select(AuctionState).where(AuctionState.lot_id == lot_id).execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _record_bid(request, project, lot, seq, paddle, amount, now, phase):
+    bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=seq, phase=phase, org_id=request.user.org_id,
+                     paddle=paddle, amount=amount, at=now, ip=request.client_addr,
+                     device=(request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device") or None))
+    request.dbsession.add(bid)
+    request.dbsession.flush()
+    return bid
+
+
+def _follow_end(request, lot, ends_at):
+    """Move the end deadline with the round, unless the sweep holds it: then the sweep finds the end moved."""
+    pending = select(Deadline.id).where(Deadline.name == END, Deadline.lot_id == lot.id, Deadline.done_at.is_(None))
+    if request.dbsession.get_bind().dialect.name == "postgresql":
+        pending = pending.with_for_update(skip_locked=True)  # never wait for the sweep: it locks this row first
+    request.dbsession.execute(update(Deadline).where(Deadline.id.in_(pending.scalar_subquery()))
+                              .values(at=ends_at).execution_options(synchronize_session=False))
+
+
+def _audit_bid(request, project, lot, bid, ends_at):
+    audit.record(request, "auction.bid", bid, {"lot_id": lot.id, "seq": bid.seq, "amount": bid.amount,
+                                               "paddle": bid.paddle, "org_id": bid.org_id, "ends_at": ends_at,
+                                               "device": bid.device}, project_id=project.id)
+    scheduler = request.registry.get("scheduler")
+    if scheduler is not None:
+        scheduler.poke()
+
+
+def _bid_under_locks(request, project, lot, policy, amount):
+    """The round looked over (or the state kept changing): judge the bid under the lot's locks, ending it if due."""
     # lock order: the end deadline, then the state (as the sweep does), so the two never deadlock
     deadline = _end_deadline(request, lot)
     state = lock_state(request, lot.id)
@@ -182,13 +296,8 @@ def submit_bid(request, project, lot, amount):
     if deadline is not None:
         deadline.at = state.ends_at
     request.dbsession.flush()
-    audit.record(request, "auction.bid", bid, {"lot_id": lot.id, "seq": bid.seq, "amount": amount,
-                                               "paddle": bid.paddle, "org_id": bid.org_id, "ends_at": state.ends_at,
-                                               "device": bid.device}, project_id=project.id)
-    scheduler = request.registry.get("scheduler")
-    if scheduler is not None:
-        scheduler.poke()
-    return bid, state
+    _audit_bid(request, project, lot, bid, state.ends_at)
+    return bid, state.ends_at
 
 
 # --- the engine's operations for the policies ----------------------------------------------------
