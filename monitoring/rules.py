@@ -2,7 +2,7 @@
 import json
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, union, union_all
 
 from trading import audit
 from trading.i18n import _
@@ -38,21 +38,18 @@ def _same_trace(kind):
         if not lot_id or not org_id or not value:
             return []
         column = Bid.ip if kind == "ip" else Bid.device
-        sealed = request.dbsession.execute(
-            select(Bid.id, Bid.org_id, Bid.submitted_at).where(Bid.lot_id == lot_id, column == value,
-                                                               Bid.org_id != org_id)).all()
         auction_column = AuctionBid.ip if kind == "ip" else AuctionBid.device
-        live = request.dbsession.execute(
-            select(AuctionBid.id, AuctionBid.org_id, AuctionBid.at).where(AuctionBid.lot_id == lot_id,
-                                                                          auction_column == value,
-                                                                          AuctionBid.org_id != org_id)).all()
-        others = {row[1] for row in [*sealed, *live]}
+        rows = request.dbsession.execute(union_all(
+            select(Bid.id, Bid.org_id).where(Bid.lot_id == lot_id, column == value, Bid.org_id != org_id),
+            select(AuctionBid.id, AuctionBid.org_id).where(AuctionBid.lot_id == lot_id, auction_column == value,
+                                                           AuctionBid.org_id != org_id))).all()
+        others = {row[1] for row in rows}
         if not others:
             return []
         names = _org_names(request, others | {org_id})
         evidence = {kind: value, "organizations": sorted(names[o] for o in others | {org_id}),
                     "bid": event.object_id, "org": names[org_id],
-                    "other_bids": sorted({row[0] for row in [*sealed, *live]})[:20]}
+                    "other_bids": sorted({row[0] for row in rows})[:20]}
         return [Finding("lot", lot_id, evidence, project_id=event.project_id, lot_id=lot_id)]
 
     return check
@@ -84,9 +81,13 @@ def _shared_contact(event, data, request):
     lot_id, org_id = data.get("lot_id"), data.get("org_id")
     if not lot_id or not org_id:
         return []
-    others = set(request.dbsession.execute(select(Bid.org_id).where(Bid.lot_id == lot_id, Bid.org_id != org_id)).scalars())
-    others |= set(request.dbsession.execute(
-        select(AuctionBid.org_id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id != org_id)).scalars())
+    if data.get("seq") and request.dbsession.execute(
+            select(AuctionBid.id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id == org_id,
+                                        AuctionBid.seq < data["seq"]).limit(1)).first():
+        return []  # every pair is compared at the later one's first quote or bid: this organisation's came before
+    others = set(request.dbsession.execute(union(
+        select(Bid.org_id).where(Bid.lot_id == lot_id, Bid.org_id != org_id),
+        select(AuctionBid.org_id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id != org_id))).scalars())
     if not others:
         return []
     orgs = {o.id: o for o in request.dbsession.execute(

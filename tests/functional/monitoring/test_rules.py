@@ -264,3 +264,22 @@ def test_two_bidder_auction_raises_no_single_bidder_alert(api, script):
     set_clock(api, at(23, 10, 10))
     assert api.get(lot_path(land) + "/auction").json["result"] == "awarded"
     assert alerts(api, "auction.single_bidder") == []
+
+
+def test_shared_contact_in_a_live_auction_is_found_once_at_the_later_first_bid(api, script):
+    _parties, land = parties_and_project(api, script, land_auction_body)
+    with script() as request:
+        org = accounts.create_organization(request, name="影子公司", uscc=full_uscc("91330100MA2D00077"), kind="bidder",
+                                           phone="0571-88000000", email="shadow@example.com", legal_representative="某甲")
+        accounts.create_user(request, username="shadow", password=PASSWORD, role="bidder", org_id=org.id)
+    api.login("shadow", PASSWORD)
+    register_paid(api, land, ["bidder1", "shadow"])
+    set_clock(api, at(23, 10))
+    amount = 12_000_000
+    for turn in range(6):  # bidder1 opens: the pair is first compared at shadow's first bid
+        api.post(lot_path(land) + "/auction/bids", {"amount": f"{amount}.00"},
+                 as_user="bidder1" if turn % 2 == 0 else "shadow", status=201)
+        amount += 100_000
+    found = alerts(api, "collusion.shared_contact")
+    assert len(found) == 1 and len(found[0]["evidence"]) == 1
+    assert found[0]["evidence"][0]["shared"][0]["organizations"] == ["影子公司", "投标公司1"]
