@@ -100,6 +100,11 @@ class RulesViolated(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = "service.unavailable"
+    retry_after = 5  # seconds: a database restart or failover takes a few
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.headers.setdefault("Retry-After", str(self.retry_after))
 
     def default_message(self):
         return _("The service is briefly unavailable; please try again.")

@@ -148,12 +148,15 @@ def http_exception(exc, request):
 @exception_view_config(DBAPIError)
 def database_error(exc, request):
     log.exception("database error on %s %s", request.method, request.path)
-    if exc.connection_invalidated or _is_disconnect(exc):
+    if is_disconnect(exc):
         return error_response(request, Unavailable())
     return server_error(exc, request)
 
 
-def _is_disconnect(exc):
+def is_disconnect(exc):
+    """The database is down or the connection broke (not a constraint, a serialization failure or a bug)."""
+    if exc.connection_invalidated:
+        return True
     name = type(getattr(exc, "orig", None)).__name__
     return name in ("OperationalError", "InterfaceError", "AdminShutdown", "ConnectionFailure", "CannotConnectNow")
 
