@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from trading.demo import ORGANIZATIONS, full_uscc
 from trading.i18n import LOCAL_TZ
-from trading.models import Organization
+from trading.models import Organization, User
 
-from .live import BANK_SECRET
+from .live import BANK_SECRET, PASSWORD
 
 UNLOCK = "browser-unlock-2026"
 TENDER_TEXT = "第一章 招标公告\n第二章 投标人须知\n第三章 评标办法\n"
@@ -38,7 +38,13 @@ def sealed_timeline(now, bid_days=21):
             "bid_deadline": local(day + timedelta(days=bid_days), 9, 30).isoformat()}
 
 
-def published_tender(server, title, deposit="20000.00", budget="3000000.00"):
+SCORING = {"evaluation": "scoring", "price_formula": "lowest",
+           "criteria": [{"code": "technical", "name": "施工组织设计", "max": 30, "kind": "technical"},
+                        {"code": "business", "name": "企业业绩与信誉", "max": 10, "kind": "business"},
+                        {"code": "price", "name": "投标报价", "max": 60, "kind": "price"}]}
+
+
+def published_tender(server, title, deposit="20000.00", budget="3000000.00", params=None):
     """An open tender with one lot and its tender document, announced now by the demo officer."""
     api = server.api
     server.login("officer")
@@ -46,7 +52,7 @@ def published_tender(server, title, deposit="20000.00", budget="3000000.00"):
     body = {"method": "tendering.open", "title": title, "owner_org_id": org_id(server, "owner_edu"),
             "agent_org_id": org_id(server, "agent"),
             "lots": [{"title": "一标段 施工", "budget": budget, "deposit": deposit}],
-            "timeline": sealed_timeline(now), "params": {"evaluation": "lowest_price", "decrypt_minutes": 30}}
+            "timeline": sealed_timeline(now), "params": params or {"evaluation": "lowest_price", "decrypt_minutes": 30}}
     project = api.post("projects", body, as_user="officer", status=201).json
     api.post(f"projects/{project['id']}/publish", as_user="officer", status=200)
     upload_tender(server, project["id"])
@@ -95,3 +101,48 @@ def decrypt(server, username, bid_id, address, secret=UNLOCK):
 
 def deadline_of(project):
     return datetime.fromisoformat(project["timeline"]["bid_deadline"])
+
+
+def opened_tender(server, title, prices=("2860000.00", "2795000.00", "2812000.00"), params=None):
+    """A tender past its opening: three demo bidders bid, the clock opens, they decrypt, the officer closes."""
+    project = published_tender(server, title, params=params)
+    bids = [(user, address, sealed_bid(server, project, user, price, address))
+            for (user, address), price in zip(OTHER_BIDDERS, prices)]
+    server.set_clock(deadline_of(project))
+    for user, address, bid_id in bids:
+        decrypt(server, user, bid_id, address)
+    server.api.post(f"projects/{project['id']}/opening/close", as_user="officer", status=200)
+    return project
+
+
+def drawn_committee(server, project, specialty="A0101", size=5):
+    """A draw for the first lot, run: the members' logins (made by the administrator, as the demo does)."""
+    from trading.services import accounts
+
+    api = server.api
+    lot_id = project["lots"][0]["id"]
+    evaluation_at = deadline_of(project) + timedelta(days=1)
+    draw = api.post(f"projects/{project['id']}/expert-draws",
+                    {"lot_id": lot_id, "requirements": [{"specialty": specialty, "count": size}],
+                     "owner_representatives": 0, "alternates": 0, "evaluation_at": evaluation_at.isoformat()},
+                    as_user="officer", status=201).json
+    api.post(f"expert-draws/{draw['id']}/run", as_user="officer", status=200)
+    server.login("admin")
+    members = api.get(f"expert-draws/{draw['id']}", as_user="admin").json["members"]
+    usernames = []
+    with server.script() as request:
+        for member in members:
+            user = request.dbsession.execute(select(User).where(User.expert_id == member["expert_id"])).scalar_one_or_none()
+            if user is None:
+                user = accounts.create_user(request, username="x" + member["expert_id"][:11], password=PASSWORD,
+                                            role="expert", expert_id=member["expert_id"],
+                                            display_name=f"评标专家 {member['name']}")
+            usernames.append((user.username, member["name"]))
+    return usernames
+
+
+def accept_invitation(server, username):
+    api = server.api
+    server.login(username)
+    pending = [i for i in api.get("me/invitations", as_user=username).json["items"] if i["status"] == "pending"]
+    api.post(f"invitations/{pending[0]['id']}/accept", as_user=username, status=200)
