@@ -4,7 +4,7 @@ from sqlalchemy import select
 from trading.api import LIST_QUERY, api_view, page_limit
 from trading.api.pagination import keyset_page
 from trading.api.errors import error_response
-from trading.errors import Conflict, NotFound, TooLarge
+from trading.errors import Conflict, NotFound, RequestInvalid, TooLarge, field_error
 from trading.i18n import _, instant
 from trading.security import Permission
 from trading.services import projects
@@ -104,14 +104,19 @@ def patch_expert(request):
     expert = pool.get(request, request.matchdict["expert_id"])
     data = dict(request.json_input)
     if "suspended_until" in data:
-        data["suspended_until"] = pool.parse_until(data["suspended_until"])
+        try:
+            data["suspended_until"] = pool.parse_until(data["suspended_until"])
+        except ValueError:  # the pattern passes a month 46; the calendar does not
+            raise RequestInvalid(details=[field_error("suspended_until",
+                                                      _("Must be an RFC 3339 instant with an offset."))]) from None
     if data.get("status") == "suspended" and "suspended_until" not in data:
         data["suspended_until"] = None
     return pool.expert_json(pool.update(request, expert, data))
 
 
 @api_view("api.expert.conflicts", "POST", Permission.CONFLICTS_DECLARE, body=CONFLICT, status=201,
-          summary="Declare a conflict of interest (the admin, or the expert for itself)")
+          summary="Declare a conflict of interest (the admin, or the expert for itself)",
+          responses={422: "rules.violated (org.uscc_invalid)"})
 def declare_conflict(request):
     from trading.errors import Forbidden
 
