@@ -148,7 +148,7 @@ def _decline_rate(request):
 
 
 @api_view("api.monitoring.report", "GET", Permission.MONITORING_READ, query={"project_id": "string"},
-          required_query=("project_id",),
+          required_query=("project_id",), responses={404: "not_found (unknown project_id)"},
           summary="The supervision report of a project (PDF)")
 def report(request):
     from trading.errors import RequestInvalid, field_error

@@ -16,8 +16,11 @@ MAX_LIMIT = 500
 
 
 def api_view(route_name, method, permission, *, body=None, query=None, required_query=(), status=200, summary="",
-             responses=None, **kw):
-    """Register a JSON API view; ``body`` is the JSON Schema of its request body, checked before permission."""
+             responses=None, produces=None, **kw):
+    """Register a JSON API view; ``body`` is the JSON Schema of its request body, checked before permission.
+
+    ``produces`` is the media type of a success that is not JSON (a route ending in .pdf is application/pdf).
+    """
     if permission is None:
         raise ValueError(f"{route_name} {method}: every view names its permission")
     return view_config(
@@ -33,6 +36,7 @@ def api_view(route_name, method, permission, *, body=None, query=None, required_
             "summary": summary,
             "responses": responses or {},
             "permission": str(permission),
+            "produces": produces,
         },
         **kw,
     )

@@ -101,8 +101,9 @@ def list_documents(request):
             "next_cursor": None}
 
 
-@api_view("api.document.content", "GET", Permission.AUTHENTICATED,
-          summary="Download a document: registered bidders while on offer, officers, inspectors; audited")
+@api_view("api.document.content", "GET", Permission.AUTHENTICATED, produces="*/*",
+          summary="Download a document: registered bidders while on offer, officers, inspectors; audited",
+          responses={409: "document.not_on_offer"})
 def download_document(request):
     document = documents.get_document(request, request.matchdict["doc_id"])
     project = projects.get_project(request, document.project_id)

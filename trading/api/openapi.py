@@ -69,21 +69,37 @@ def build(registry):
         ]
         for name, kind in doc["query"].items():
             schema = {"enum": list(kind), "type": "string"} if isinstance(kind, (list, tuple)) else QUERY_TYPES[kind]
-            parameters.append({"name": name, "in": "query", "required": name in doc.get("required_query", ()),
-                               "schema": schema})
+            required = name in doc.get("required_query", ())
+            parameter = {"name": name, "in": "query", "required": required, "schema": schema}
+            if not required:
+                # API.md writes filters as ?sector=&method=: an empty value is the parameter left out
+                parameter["allowEmptyValue"] = True
+            parameters.append(parameter)
         if parameters:
             operation["parameters"] = parameters
         if doc["body"] is not None:
             operation["requestBody"] = {"required": True, "content": {
                 "multipart/form-data" if doc["body"].get("x-multipart") else "application/json": {"schema": doc["body"]}}}
         status = str(doc["status"])
-        operation["responses"][status] = _response("Success") if status == "204" else _response("Success", {})
+        produces = doc.get("produces") or ("application/pdf" if pattern.endswith(".pdf") else None)
+        if status == "204":
+            operation["responses"][status] = _response("Success")
+        elif produces:
+            operation["responses"][status] = {"description": "Success", "content": {produces: {"schema": {}}}}
+        else:
+            operation["responses"][status] = _response("Success", {})
         operation["responses"]["400"] = _response("request.invalid", ERROR_SCHEMA)
         if roles is not None:
             operation["responses"]["401"] = _response("auth.required", ERROR_SCHEMA)
             operation["responses"]["403"] = _response("auth.forbidden", ERROR_SCHEMA)
         if "{" in pattern:
             operation["responses"]["404"] = _response("not_found", ERROR_SCHEMA)
+            if method != "GET":
+                # API.md: an action on an object that does not fit its phase or the clock; the code says which
+                operation["responses"]["409"] = _response("a dotted code: the object's phase or the clock", ERROR_SCHEMA)
+        if doc["body"] is not None and doc["body"].get("x-multipart"):
+            operation["responses"]["413"] = _response("upload.too_large", ERROR_SCHEMA)
+            operation["responses"]["507"] = _response("storage.full", ERROR_SCHEMA)
         for code, text in doc["responses"].items():
             operation["responses"][str(code)] = _response(text, ERROR_SCHEMA)
         paths.setdefault(path, {})[method.lower()] = operation
