@@ -40,7 +40,12 @@ SETTINGS = {
 
 LOGGING = """
 [loggers]
-keys = root
+keys = root, scheduler
+
+[logger_scheduler]
+level = INFO
+handlers =
+qualname = trading.scheduler
 
 [handlers]
 keys = console

@@ -14,6 +14,7 @@ what waiting would do.
 """
 import json
 import math
+import re
 import subprocess
 import threading
 import time
@@ -218,7 +219,12 @@ def test_two_nodes_two_schedulers_fifty_openings_in_one_second(postgres, tmp_pat
         report = json.loads(verify.stdout.strip().splitlines()[-1])
         assert report["ok"] is True
         timings["verified"] = time.monotonic() - started
+        # who applied the transitions: each scheduler logs its sweeps (the nodes apply due ones for requests too)
+        by_scheduler = {process.name: sum(int(match) for match in re.findall(
+            r"sweep applied (\d+) transition", process.log_path.read_text(encoding="utf-8", errors="replace")))
+            for process in schedulers}
 
     print(f"\nscale-out: {len(accepted_ids)} bids accepted, {sum(refused.values())} refused after the deadline; "
-          f"openings started between {started_at[0]} and {started_at[1]}; "
+          f"openings started between {started_at[0]:%H:%M:%S.%f} and {started_at[1]:%H:%M:%S.%f}; "
+          f"transitions applied by {by_scheduler}; "
           + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
