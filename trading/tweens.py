@@ -42,8 +42,8 @@ def database_down_factory(handler, registry):
                 return error_response(request, Unavailable())
             except DBAPIError:
                 # a page's template wants the user, from the database that is down: plain text then
-                return Response(request.localizer.translate(Unavailable().message), status=503,
-                                content_type="text/plain", charset="utf-8", headers={"Retry-After": str(Unavailable.retry_after)})
+                return Response(request.localizer.translate(Unavailable().message), status=503, charset="utf-8",
+                                content_type="text/plain", headers={"Retry-After": str(Unavailable.retry_after)})
 
     return database_down
 

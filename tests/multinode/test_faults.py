@@ -288,7 +288,8 @@ def test_postgresql_restart_during_a_live_auction(private_cluster, tmp_path):
             assert state["phase"] == "live"
             history = requests.get(path + "/quotes?limit=500", timeout=30).json()["items"]
             # (a bid whose commit went through as the server stopped may be answered 503 and still stand: a subset)
-            assert {(seq, amount) for _p, seq, amount in accepted} <= {(h["seq"], Decimal(h["amount"])) for h in history}
+            stored = {(h["seq"], Decimal(h["amount"])) for h in history}
+            assert {(seq, amount) for _p, seq, amount in accepted} <= stored
             assert sorted(h["seq"] for h in history) == list(range(1, len(history) + 1))
             amounts = [Decimal(h["amount"]) for h in sorted(history, key=lambda h: h["seq"])]
             assert all(b > a for a, b in zip(amounts, amounts[1:]))
