@@ -165,6 +165,26 @@ def test_kill_9_during_fifty_uploads_leaves_whole_bids_or_none(postgres, tmp_pat
 # --- PostgreSQL restarted during a live auction -----------------------------------------------------
 
 
+def test_a_database_that_does_not_answer_gives_503_in_the_error_shape(tmp_path):
+    """In process, against a port nobody listens on: the API, a token lookup and a page all answer 503."""
+    from webtest import TestApp
+
+    from trading.config import configure
+
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{nodes.free_port()}/nothing"
+    app = TestApp(configure(nodes.app_settings(url, tmp_path / "files")).make_wsgi_app())
+    # no token: the view's query fails; a token: pyramid_tm looks the user up before any view runs
+    for headers in ({}, {"Authorization": "Bearer some-token"}):
+        response = app.get("/api/v1/projects", headers=headers, status=503)
+        assert response.json["error"]["code"] == "service.unavailable"
+        assert set(response.json["error"]) == {"code", "message", "details"}
+        assert response.headers["Retry-After"] == "5"
+    page = app.get("/projects", status=503)
+    assert page.content_type == "text/html" and page.headers["Retry-After"] == "5"
+    assert app.get("/api/v1/ping").json["pong"] is True  # what needs no database still answers
+
+
+
 @pytest.fixture
 def private_cluster(postgres):
     """A PostgreSQL cluster of this test's own: restarting it disturbs no other test."""
