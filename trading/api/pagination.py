@@ -2,7 +2,7 @@
 import base64
 import json
 
-from sqlalchemy import and_, or_
+from sqlalchemy import tuple_
 
 from ..errors import RequestInvalid, field_error
 from ..i18n import _
@@ -38,10 +38,10 @@ def keyset_page(request, query, sort_column, id_column, to_json, limit, descendi
                     raise ValueError("an instant without its offset")
         except (ValueError, TypeError, OverflowError):
             raise RequestInvalid(details=[field_error("cursor", _("The cursor is not valid."))]) from None
-        if descending:
-            query = query.where(or_(sort_column < sort_value, and_(sort_column == sort_value, id_column < id_value)))
-        else:
-            query = query.where(or_(sort_column > sort_value, and_(sort_column == sort_value, id_column > id_value)))
+        # a row-value comparison, not "a < x OR (a = x AND b < y)": both databases then seek an index on
+        # (..., sort_column, id_column) straight to the cursor instead of scanning and filtering up to it
+        keys = tuple_(sort_column, id_column)
+        query = query.where(keys < (sort_value, id_value) if descending else keys > (sort_value, id_value))
     order = (sort_column.desc(), id_column.desc()) if descending else (sort_column, id_column)
     rows = request.dbsession.execute(query.order_by(*order).limit(limit + 1)).scalars().all()
     more = len(rows) > limit

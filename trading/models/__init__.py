@@ -9,7 +9,7 @@ from .audit import AuditEvent, AuditHead  # noqa: F401
 from .deadlines import Deadline  # noqa: F401
 from .projects import Amendment, Lot, Project, ProjectCounter  # noqa: F401
 from .registrations import DepositPayment, Registration, RegistrationLot  # noqa: F401
-from .documents import Document, Question  # noqa: F401
+from .documents import Document, Question, RenderedPdf  # noqa: F401
 from .bids import Bid, BidFile  # noqa: F401
 from .reference import CalendarOverride, CalendarYear, Policy  # noqa: F401
 from .outbox import OutboxMessage  # noqa: F401

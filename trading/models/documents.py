@@ -38,3 +38,19 @@ class Question(Base):
     answer: Mapped[Optional[str]] = mapped_column(Text)
     answered_at: Mapped[Optional[datetime]]
     answered_by: Mapped[Optional[str]] = mapped_column(ForeignKey("users.id"))
+
+
+class RenderedPdf(Base):
+    """A PDF rendered once and kept in the file store, found again by the hash of the HTML it was made from.
+
+    The HTML holds everything the PDF shows (texts, locale, QR address), so an unchanged document is served
+    from the store, and any change, even of one character, makes a new entry instead of a stale answer.
+    """
+
+    __tablename__ = "rendered_pdfs"
+
+    html_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    template: Mapped[str] = mapped_column(String(100))
+    file_key: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    rendered_at: Mapped[datetime]

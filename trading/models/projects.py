@@ -52,9 +52,15 @@ class Project(Base):
         return self.id
 
 
+# the public list, newest first, and its cursor: (listed_at, id) < (cursor) seeks these indexes
+Index("ix_projects_listed", Project.listed_at, Project.id)
 Index("ix_projects_listing", Project.status, Project.listed_at, Project.id)
 Index("ix_projects_sector_listing", Project.sector, Project.listed_at, Project.id)
+# the public site's usual pair (say, tendering projects open for bids), which a ?q= word then narrows
+Index("ix_projects_sector_status_listing", Project.sector, Project.status, Project.listed_at, Project.id)
 Index("ix_projects_method_listing", Project.method, Project.listed_at, Project.id)
+# On PostgreSQL, migration 0008 also adds trigram (pg_trgm) GIN indexes on title and code for the list's
+# ?q= search (ILIKE '%word%'), when the extension can be had; they are not declared here because they are optional.
 
 
 class Lot(Base):
