@@ -213,7 +213,7 @@ def get_award(request):
           summary="The award notice (中标/成交通知书) PDF: officer, inspector, the winner")
 def notice(request):
     from ..errors import Forbidden
-    from ..pdf import render_pdf
+    from ..pdf import render_kept_pdf
 
     project, lot = _lot(request)
     found = awards.get_award(request, lot)
@@ -224,8 +224,9 @@ def notice(request):
         raise Forbidden(message=_("The notice goes to the winner; officers and inspectors may read it."))
     from .evaluation_report import notice_values
 
-    return render_pdf(request, "award_notice.jinja2", notice_values(request, project, lot, found),
-                      filename=f"notice-{found.notice_code}.pdf")
+    # the notice never changes once awarded: rendered on the first request, then served from the file store
+    return render_kept_pdf(request, "award_notice.jinja2", notice_values(request, project, lot, found),
+                           filename=f"notice-{found.notice_code}.pdf")
 
 
 @api_view("api.lot.contract", "POST", Permission.PROJECTS_MANAGE, body=CONTRACT, status=201,

@@ -1,5 +1,6 @@
 """What the evaluation report and the award notice PDFs show."""
 import base64
+import functools
 import io
 
 from sqlalchemy import select
@@ -22,7 +23,9 @@ def report_values(request, project, lot, evaluation):
             "ranking": evaluation.ranking or []}
 
 
+@functools.lru_cache(maxsize=256)
 def qr_data_uri(text):
+    """The QR code of ``text`` as a PNG data URI; cached, since a kept PDF's HTML is rendered on every request."""
     import segno
 
     buffer = io.BytesIO()
