@@ -14,7 +14,7 @@ from ..schema import schema_details
 from ..sealing import KdfParams, Sealer, UnlockFailed
 from ..storage import get_store
 from . import registrations
-from .documents import safe_name
+from .documents import declared_type, safe_name
 from .projects import timeline_of
 
 MIN_SECRET = 6
@@ -87,7 +87,7 @@ def submit(request, project, lot, offer_text, secret, uploads):
                                      mapping={"mb": limit // (1024 * 1024)}))
         if not data:
             raise RequestInvalid(details=[field_error(f"files[{index}]", _("The file is empty."))])
-        contents.append((safe_name(field.filename), (getattr(field, "type", None) or "application/octet-stream")[:100], data))
+        contents.append((safe_name(field.filename), declared_type(field), data))
     names = [name for name, _type, _data in contents]
     if len(set(names)) != len(names):
         raise RequestInvalid(details=[field_error("files", _("Two files have the same name."))])

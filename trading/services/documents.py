@@ -15,12 +15,23 @@ from .projects import timeline_of
 DOCUMENT_KINDS = ("tender", "clarification", "other")
 
 
+# bidirectional overrides and isolates: "合同\u202efdp.exe" would show as "合同exe.pdf"
+_BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$")
+
+
 def safe_name(name):
     """A file name for display and download: no path, no control characters, at most 200 characters."""
     name = unicodedata.normalize("NFC", str(name or ""))
     name = name.replace("\\", "/").split("/")[-1]
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().lstrip(".")
+    name = re.sub(r"[\x00-\x1f\x7f" + _BIDI_CONTROLS + "]", "", name).strip().lstrip(".")
     return name[:200] or "file"
+
+
+def declared_type(field):
+    """The media type a client declared for a file, if it is one (API.md restricts no type), else octet-stream."""
+    declared = str(getattr(field, "type", None) or "").strip().lower()
+    return declared if _MEDIA_TYPE.match(declared) else "application/octet-stream"
 
 
 def upload_limit(request):
@@ -28,14 +39,19 @@ def upload_limit(request):
 
 
 def store_upload(request, field):
-    """Store one uploaded file (a cgi FieldStorage); return (key, size, name, content_type)."""
+    """Store one uploaded file (a cgi FieldStorage); return (key, size, name, content_type).
+
+    An empty file is refused before anything is written: the store keeps no file that nothing refers to.
+    """
     limit = upload_limit(request)
+    if not field.file.read(1):
+        raise RequestInvalid(details=[field_error("file", _("The file is empty."))])
+    field.file.seek(0)
     try:
         key, size = get_store(request.registry).put_stream(field.file, limit=limit)
     except ValueError:
         raise TooLarge(message=_("The file is larger than the limit of ${mb} MB.", mapping={"mb": limit // (1024 * 1024)})) from None
-    content_type = (getattr(field, "type", None) or "application/octet-stream")[:100]
-    return key, size, safe_name(field.filename), content_type
+    return key, size, safe_name(field.filename), declared_type(field)
 
 
 def add_document(request, project, field, kind):
@@ -45,8 +61,6 @@ def add_document(request, project, field, kind):
     if project.status in ("terminated",):
         raise Conflict("project.terminated", _("The project is terminated."))
     key, size, name, content_type = store_upload(request, field)
-    if size == 0:
-        raise RequestInvalid(details=[field_error("file", _("The file is empty."))])
     document = Document(project_id=project.id, kind=kind, name=name, content_type=content_type, sha256=key,
                         size=size, uploaded_by=request.user.id, uploaded_at=request.clock.now())
     request.dbsession.add(document)
