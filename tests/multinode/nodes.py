@@ -118,13 +118,14 @@ class Process:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, sig)
 
-    def stop(self, timeout=10):
+    def terminate(self):
         if self.alive():
             self.kill_group(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
+
+    def stop(self, timeout=10):
+        self.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=timeout)
         # workers outlive a master killed with -9: the group goes in any case
         self.kill_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -169,6 +170,8 @@ def processes():
     try:
         yield started
     finally:
+        for process in started:
+            process.terminate()  # all at once: they shut down side by side
         for process in reversed(started):
             process.stop()
 
