@@ -79,6 +79,10 @@ class FileStore:
         except BaseException as error:
             _failed(tmp, error)
 
+    def discard(self, key):
+        """Remove a file that only its writer refers to (a sealed bid's ciphertext), if it is there."""
+        _unlink(self.path(key))
+
     def read(self, key):
         return self.path(key).read_bytes()
 

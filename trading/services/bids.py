@@ -98,12 +98,15 @@ def submit(request, project, lot, offer_text, secret, uploads):
     offer_nonce, offer_cipher = sealer.seal(bid_id, "offer", json.dumps(offer, default=str, ensure_ascii=False).encode("utf-8"))
     store = get_store(request.registry)
     files = []
+    # a refusal or a full disk after some files were written: the transaction aborts and they are removed
+    written = _discarded_unless_committed(request, store)
     for position, (name, content_type, data) in enumerate(contents):
         import hashlib
 
         plain_hash = hashlib.sha256(data).hexdigest()
         nonce, cipher = sealer.seal(bid_id, "file:" + name, data)
         cipher_key, _size = store.put_bytes(cipher)
+        written.append(cipher_key)
         files.append(BidFile(position=position, name=name, content_type=content_type, size=len(data),
                              sha256=plain_hash, nonce=nonce, cipher_key=cipher_key))
     sealer.forget()
@@ -133,6 +136,25 @@ def submit(request, project, lot, offer_text, secret, uploads):
         "supersedes": [old.id for old in previous],
     })
     return bid
+
+
+def _discarded_unless_committed(request, store):
+    """A list for the ciphertext keys a submission writes; they are removed if its transaction does not commit.
+
+    A ciphertext is the bid's own (random salt and nonce): no other row can refer to it.
+    """
+    written = []
+    tm = getattr(request, "tm", None)
+    if tm is not None:
+        def discard(*_status):
+            if not (_status and _status[0]):
+                for key in written:
+                    store.discard(key)
+
+        current = tm.get()
+        current.addAfterAbortHook(discard)
+        current.addAfterCommitHook(discard)
+    return written
 
 
 def _device(request):
