@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .live import PASSWORD, LiveServer
+from .live import PASSWORD, LiveServer, demo_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -41,10 +41,16 @@ def browser():
         playwright.stop()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo's database and files, made once; each module's server works on its own copy."""
+    return demo_database(tmp_path_factory.mktemp("demo"))
+
+
 @pytest.fixture(scope="module")
-def server(browser, tmp_path_factory):
+def server(browser, demo_template, tmp_path_factory):
     """The app on demo data, shared by the tests of one module (each journey makes its own projects)."""
-    live = LiveServer(tmp_path_factory.mktemp("live"))
+    live = LiveServer(tmp_path_factory.mktemp("live"), template=demo_template)
     yield live
     live.close()
 

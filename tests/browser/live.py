@@ -1,4 +1,5 @@
 """The real app served over HTTP for a browser: a fresh SQLite database with the demo, on a manual clock."""
+import shutil
 import threading
 from datetime import datetime
 
@@ -16,6 +17,42 @@ PASSWORD = demo.DEMO_PASSWORD
 BANK_SECRET = "browser-bank-secret"
 
 
+def _configure(directory):
+    url = f"sqlite:///{directory / 'ggzy.sqlite'}"
+    engine = get_engine({"sqlalchemy.url": url})
+    settings = {
+        "sqlalchemy.url": url,
+        "dbengine": engine,
+        "ggzy.storage_dir": str(directory / "files"),
+        "ggzy.clock": "manual",
+        "ggzy.scheduler": "off",
+        "ggzy.testing": "true",
+        "ggzy.default_locale": "zh_CN",
+        "ggzy.bank_secret": BANK_SECRET,
+        "ggzy.session_secret": "browser-session-secret",
+        "ggzy.token_hours": "2880",
+        **testing.FAST_SETTINGS,
+    }
+    return engine, configure(settings)
+
+
+def demo_database(directory):
+    """`ggzy initdb` and `ggzy demo` into a SQLite file and a file store under `directory`.
+
+    Made once per test session and copied for each server: a copy costs milliseconds, the demo seconds.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    engine, config = _configure(directory)
+    try:
+        migrate.upgrade(engine)
+        for load in (reference.load_all, demo.load):
+            with testing.ScriptRequest(config.registry, config.registry["dbsession_factory"]) as request:
+                load(request)
+    finally:
+        engine.dispose()  # the last connection's close folds the WAL back into the file
+    return directory
+
+
 class LiveServer:
     """ggzy on 127.0.0.1 and a free port, in a thread: waitress, as `pserve development.ini` runs it.
 
@@ -25,31 +62,15 @@ class LiveServer:
     happen off screen: other bidders' bids, the bank's deposit notice, the clock.
     """
 
-    def __init__(self, directory, with_demo=True):
-        url = f"sqlite:///{directory / 'ggzy.sqlite'}"
-        self.engine = get_engine({"sqlalchemy.url": url})
-        migrate.upgrade(self.engine)
-        settings = {
-            "sqlalchemy.url": url,
-            "dbengine": self.engine,
-            "ggzy.storage_dir": str(directory / "files"),
-            "ggzy.clock": "manual",
-            "ggzy.scheduler": "off",
-            "ggzy.testing": "true",
-            "ggzy.default_locale": "zh_CN",
-            "ggzy.bank_secret": BANK_SECRET,
-            "ggzy.session_secret": "browser-session-secret",
-            "ggzy.token_hours": "2880",
-            **testing.FAST_SETTINGS,
-        }
-        config = configure(settings)
+    def __init__(self, directory, template=None):
+        """Serve a copy of `template` (a directory made by `demo_database`), or a new demo database."""
+        if template is None:
+            demo_database(directory)
+        else:
+            shutil.copytree(template, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*-shm"))
+        self.engine, config = _configure(directory)
         self.registry = config.registry
         self._localizers = {}
-        with self.script() as request:
-            reference.load_all(request)
-        if with_demo:
-            with self.script() as request:
-                demo.load(request)
         self.app = config.make_wsgi_app()
         self.api = testing.Api(self.app, {"REMOTE_ADDR": "10.30.0.1"})
         # a few threads: each browser page polls (the auction room every second) while the test acts
@@ -58,7 +79,6 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self._server.effective_port}"
         self._thread = threading.Thread(target=self._server.run, name="ggzy-live-server", daemon=True)
         self._thread.start()
-
 
     def script(self, user=None, client_addr=None):
         """``with server.script() as request:`` calls the services directly, committed."""
