@@ -229,3 +229,28 @@ def test_paddles_are_given_when_the_registration_qualifies(api, script):
     bank_notice(api, "test-bank-secret", registration["deposit_account"], registration["amount_due"], "P-1")
     paddle = state(api, project, "bidder1")["my_paddle"]
     assert paddle and paddle == state(api, project, "bidder1")["my_paddle"]
+
+
+def test_the_rooms_one_statement_state_answers_exactly_as_the_full_path(api, live_land, monkeypatch):
+    from trading.services import auction
+
+    bid(api, live_land, "bidder1", "12000000.00")
+    answered = []
+    quick_state = auction.quick_state
+
+    def recording(*args):
+        answered.append(quick_state(*args))
+        return answered[-1]
+
+    for user in ("bidder1", "bidder2", "officer1", "inspector1", None):
+        monkeypatch.setattr(auction, "quick_state", recording)
+        quick = state(api, live_land, user)
+        monkeypatch.setattr(auction, "quick_state", lambda *args: None)
+        assert quick == state(api, live_land, user)
+    assert all(answered)  # every answer above came from the one statement
+    assert answered[0]["leading"] is True and answered[1]["leading"] is False and "reserve_price" in answered[2]
+    assert "my_paddle" not in answered[4] and "reserve_price" not in answered[4]
+    set_clock(api, at(23, 10, 6))  # past ends_at: the clock ends the round, and the ended room is read quickly too
+    monkeypatch.setattr(auction, "quick_state", recording)
+    ended = state(api, live_land)
+    assert ended["phase"] == "ended" and ended["result"] == "awarded" and answered[-1] == ended

@@ -53,6 +53,9 @@ def quotes(request):
 
 @api_view("api.lot.auction", "GET", Permission.PUBLIC, summary="The lot's auction: phase, current, leader, end")
 def state(request):
+    quick = auction.quick_state(request, request.matchdict["project_id"], request.matchdict["lot_id"])
+    if quick is not None:
+        return quick
     project, lot = _lot(request)
     return auction.auction_json(request, project, lot, auction.get_state(request, lot))
 

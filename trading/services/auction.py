@@ -1,8 +1,9 @@
 """The one auction engine (拍卖/挂牌/网络竞价) used by land and equity: phases, quotes, live bids, the result."""
+import functools
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 
 from .. import audit
 from ..errors import Conflict, Forbidden, NotFound
@@ -161,6 +162,63 @@ def _round_over(state, now):
 CLEAR = "clear"  # quick_look: every check before the locks passed
 
 
+@functools.cache
+def _look_query():
+    """A lot's prices, its project's facts, its state, and the caller's standing, in one statement built once.
+
+    Under a storm building the statement cost as much CPU as running it. ``org_id`` is the caller's organisation
+    (None for anonymous callers and staff); ``now`` decides whether anything of the project is due.
+    """
+    qualified = exists(select(Registration.id).join(RegistrationLot).where(
+        RegistrationLot.lot_id == Lot.id, Registration.status == "qualified",
+        Registration.org_id == bindparam("org_id")))
+    due = exists(select(Deadline.id).where(
+        Deadline.project_id == Project.id, Deadline.done_at.is_(None), Deadline.at <= bindparam("now")))
+    paddle = select(Paddle.number).where(Paddle.lot_id == Lot.id, Paddle.org_id == bindparam("org_id"))
+    return (select(Project.method, Project.kind, Project.status, Project.params, Lot.start_price, Lot.increment,
+                   Lot.reserve_price, AuctionState.phase, AuctionState.current, AuctionState.leader_org_id,
+                   AuctionState.leader_paddle, AuctionState.seq, AuctionState.ends_at, AuctionState.result,
+                   AuctionState.result_reason, qualified.label("qualified"), due.label("due"),
+                   paddle.scalar_subquery().label("paddle"))
+            .select_from(Lot).join(Project, Project.id == Lot.project_id)
+            .join(AuctionState, AuctionState.lot_id == Lot.id)
+            .where(Lot.id == bindparam("lot_id"), Lot.project_id == bindparam("project_id")))
+
+
+def _look(request, project_id, lot_id, now):
+    """The row of _look_query with the policy of its method, or (None, None) when the full path must answer."""
+    user = request.user
+    org_id = user.org_id if user is not None and user.role == "bidder" else None
+    row = request.dbsession.execute(
+        _look_query(), {"lot_id": lot_id, "project_id": project_id, "org_id": org_id, "now": now}).first()
+    policy = request.registry.get("auction_policy_by_method", {}).get(row.method) if row is not None else None
+    if policy is None or row.kind != "auction" or row.status == "draft" or row.due:
+        return None, None
+    return row, policy
+
+
+def quick_state(request, project_id, lot_id):
+    """GET .../auction for a live or ended lot from one statement (the room polls it every second); None otherwise."""
+    now = request.clock.now()
+    row, policy = _look(request, project_id, lot_id, now)
+    if row is None or row.phase not in ("live", "ended") or _round_over(row, now):
+        return None
+    body = {"lot_id": lot_id, "phase": row.phase,
+            "current": money(row.current) if row.current is not None else None,
+            "leader_paddle": row.leader_paddle, "ends_at": instant(row.ends_at),
+            "increment": money(row.increment) if row.increment is not None else None,
+            "start_price": money(row.start_price) if row.start_price is not None else None,
+            "bids": row.seq, "result": row.result, "result_reason": row.result_reason,
+            "server_time": instant(now), "countdown_seconds": policy.countdown(row.params)}
+    user = request.user
+    if row.qualified:
+        body["my_paddle"] = row.paddle
+        body["leading"] = row.leader_org_id == user.org_id
+    if user is not None and user.role in ("officer", "inspector") and row.reserve_price is not None:
+        body["reserve_price"] = money(row.reserve_price)
+    return body
+
+
 def quick_look(request, project_id, lot_id, amount):
     """A live bid judged on the committed state in one statement, before anything is loaded or locked.
 
@@ -175,20 +233,9 @@ def quick_look(request, project_id, lot_id, amount):
     if user is None or user.org_id is None:
         return None
     now = request.clock.now()
-    qualified = exists(select(Registration.id).join(RegistrationLot).where(
-        RegistrationLot.lot_id == Lot.id, Registration.status == "qualified", Registration.org_id == user.org_id))
-    due = exists(select(Deadline.id).where(
-        Deadline.project_id == Project.id, Deadline.done_at.is_(None), Deadline.at <= now))
-    row = request.dbsession.execute(
-        select(Project.method, Project.kind, Project.status, Lot.start_price, Lot.increment, AuctionState.phase,
-               AuctionState.current, AuctionState.leader_org_id, AuctionState.ends_at,
-               qualified.label("qualified"), due.label("due"))
-        .select_from(Lot).join(Project, Project.id == Lot.project_id).join(AuctionState, AuctionState.lot_id == Lot.id)
-        .where(Lot.id == lot_id, Lot.project_id == project_id)
-    ).first()
-    policy = request.registry.get("auction_policy_by_method", {}).get(row.method) if row is not None else None
-    if (policy is None or row.kind != "auction" or row.status in ("draft", "terminated", "failed") or row.due
-            or not row.qualified or row.phase != "live" or _round_over(row, now)):
+    row, policy = _look(request, project_id, lot_id, now)
+    if row is None or row.status in ("terminated", "failed") or not row.qualified or row.phase != "live" \
+            or _round_over(row, now):
         return None
     if row.leader_org_id == user.org_id:
         return Conflict("auction.already_leading", _("You are already the highest bidder."))
