@@ -132,7 +132,8 @@ def drawn_committee(server, project, specialty="A0101", size=5):
     usernames = []
     with server.script() as request:
         for member in members:
-            user = request.dbsession.execute(select(User).where(User.expert_id == member["expert_id"])).scalar_one_or_none()
+            user = request.dbsession.execute(
+                select(User).where(User.expert_id == member["expert_id"])).scalar_one_or_none()
             if user is None:
                 user = accounts.create_user(request, username="x" + member["expert_id"][:11], password=PASSWORD,
                                             role="expert", expert_id=member["expert_id"],

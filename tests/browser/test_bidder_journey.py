@@ -8,7 +8,6 @@ import pytest
 from trading.demo import full_uscc
 
 from . import stories
-from .conftest import log_in
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +19,8 @@ ORGS = {  # a new organisation per run: name, 17-character uscc body, username
 
 
 def pdf_text(data):
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])

@@ -33,7 +33,8 @@ FOCUS = """() => {
           in_main: !!e.closest('main') && e.matches('a, button, input, select, textarea, summary')};
 }"""
 OVERFLOW = """() => { const s = document.scrollingElement;
-  const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > s.clientWidth + 1
+  const wide = [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > s.clientWidth + 1
     && !e.closest('.table-wrap, .ar-table-wrap, pre, [style*=overflow]') && getComputedStyle(e).position !== 'fixed')
     .slice(0, 5).map((e) => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
   return {scroll: s.scrollWidth, client: s.clientWidth, wide: wide}; }"""
@@ -53,7 +54,8 @@ COLOURS = """() => {
     const size = parseFloat(s.fontSize); const bold = parseInt(s.fontWeight, 10) >= 700;
     const large = size >= 24 || (bold && size >= 18.66);
     const key = fg.join(',') + '/' + background(e).join(',') + '/' + (large ? 'L' : 'N');
-    if (!(key in pairs)) pairs[key] = e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '') + ': ' + text.slice(0, 30);
+    const where = e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '');
+    if (!(key in pairs)) pairs[key] = where + ': ' + text.slice(0, 30);
   }
   return pairs;
 }"""
@@ -90,9 +92,11 @@ def pages_of(server, role):
                 f"/officer/projects/{announced['id']}", f"/officer/projects/{announced['id']}/opening"]
     if role == "expert":
         evaluating = by(status="evaluating")
-        return ["/expert", "/expert/evaluations", f"/expert/evaluations/{evaluating['id']}/{evaluating['lots'][0]['id']}"]
+        sheet = f"/expert/evaluations/{evaluating['id']}/{evaluating['lots'][0]['id']}"
+        return ["/expert", "/expert/evaluations", sheet]
     if role == "inspector":
-        return ["/inspector", "/inspector/audit", "/inspector/projects", f"/inspector/projects/{announced['id']}/timeline",
+        return ["/inspector", "/inspector/audit", "/inspector/projects",
+                f"/inspector/projects/{announced['id']}/timeline",
                 "/inspector/chain", "/inspector/figures"]
     return ["/admin/experts", "/admin/experts/new", "/admin/experts/import", "/admin/calendar"]
 
