@@ -22,6 +22,13 @@ ERROR_SCHEMA = {
     "required": ["error"],
 }
 
+# API.md: every list comes as {"items": [...], "next_cursor": "..."|null}; a single object comes bare
+LIST_SCHEMA = {
+    "type": "object",
+    "properties": {"items": {"type": "array"}, "next_cursor": {"type": ["string", "null"]}},
+    "required": ["items", "next_cursor"],
+}
+
 QUERY_TYPES = {"integer": {"type": "integer"}, "string": {"type": "string"}, "instant": {"type": "string", "format": "date-time"}}
 
 
@@ -86,8 +93,10 @@ def build(registry):
             operation["responses"][status] = _response("Success")
         elif produces:
             operation["responses"][status] = {"description": "Success", "content": {produces: {"schema": {}}}}
+        elif "cursor" in doc["query"]:
+            operation["responses"][status] = _response("Success", LIST_SCHEMA)
         else:
-            operation["responses"][status] = _response("Success", {})
+            operation["responses"][status] = _response("Success", {"type": "object"})
         operation["responses"]["400"] = _response("request.invalid", ERROR_SCHEMA)
         if roles is not None:
             operation["responses"]["401"] = _response("auth.required", ERROR_SCHEMA)
