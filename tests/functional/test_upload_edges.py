@@ -319,3 +319,16 @@ def test_an_expert_import_that_is_neither_csv_nor_xlsx_is_400(api, parties, snap
 def test_an_expert_import_is_judged_by_its_content_not_its_declared_type(api, parties):
     result = import_experts(api, "experts.csv", experts_csv(), content_type="application/pdf").json
     assert result["created"] == 1 and result["errors"] == [], result
+
+
+def test_a_policy_sent_as_a_file_is_400_until_the_library_takes_files(api, parties, snapshot, dbsession):
+    from trading.models import Policy
+
+    policies = dbsession.execute(select(func.count()).select_from(Policy)).scalar()
+    before = snapshot()
+    response = api.app.post("/api/v1/policies", params=[("title", "招标投标法")],
+                            upload_files=[("file", "../../policy.pdf", b"%PDF-1.7 law")], headers=api.headers("admin1"),
+                            status=400)
+    assert_error(response, 400, "request.invalid")
+    before.unchanged()
+    assert dbsession.execute(select(func.count()).select_from(Policy)).scalar() == policies
