@@ -14,7 +14,7 @@ from .errors import DomainError
 from .models.accounts import ROLES
 from .settings import SettingsError
 
-log = logging.getLogger("ggzy")
+log = logging.getLogger(__name__)  # under "trading", the logger the ini files set to INFO
 
 
 def load(ini, scheduler="off"):
