@@ -84,6 +84,7 @@ api_input.options = ("api_doc",)
 
 def check_multipart(request, schema):
     """A multipart upload: the size limit first (413), then the fields the schema requires (400)."""
+    from .. import multipart
     from ..errors import TooLarge
 
     limit = request.registry.settings["ggzy.upload_max_bytes"]
@@ -93,7 +94,7 @@ def check_multipart(request, schema):
     if not request.content_type.startswith("multipart/form-data"):
         raise RequestInvalid(message=_("The body must be multipart/form-data."))
     try:
-        fields = request.POST
+        fields = multipart.form(request)  # request.POST, read without cgi's line-by-line pass when it can be
     except Exception:
         raise RequestInvalid(message=_("The multipart body cannot be read.")) from None
     details = []
