@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: scratch databases, the app on them, bulk loading, timing and the report table."""
 import contextlib
+import json
 import math
 import os
 import statistics
@@ -53,6 +54,15 @@ def app(url, **settings):
             engine.dispose()
 
 
+@contextlib.contextmanager
+def web_app(url, **settings):
+    """``(registry, wsgi_app)`` on a migrated database at ``url``: for timing requests in process (WebTest)."""
+    from pyramid.router import Router
+
+    with app(url, **settings) as registry:
+        yield registry, Router(registry)
+
+
 def script_request(registry):
     """``with script_request(registry) as request:`` a request for calling services, committed at the end."""
     return testing.ScriptRequest(registry, registry["dbsession_factory"])
@@ -79,6 +89,28 @@ def insert_rows(connection, table, rows, batch=20000):
             return count
         connection.execute(insert(table), chunk)
         count += len(chunk)
+
+
+def copy_rows(connection, table, rows):
+    """Bulk load with COPY on PostgreSQL (about twice as fast as ``insert_rows`` for wide rows), elsewhere
+    ``insert_rows``. Values go through each column type's bind processing, as in an INSERT, but column
+    defaults are not applied: a key missing from a row is NULL."""
+    if connection.dialect.name != "postgresql":
+        return insert_rows(connection, table, rows)
+    columns = list(table.columns)
+    processors = [column.type.bind_processor(connection.dialect) for column in columns]
+    names = ", ".join(connection.dialect.identifier_preparer.quote(column.name) for column in columns)
+    count = 0
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                values = (row.get(column.name) for column in columns)
+                values = [value if value is None or processor is None else processor(value)
+                          for value, processor in zip(values, processors)]
+                # JSON columns: psycopg adapts dicts only with its Json wrapper; COPY's text format takes the text
+                copy.write_row([json.dumps(v) if isinstance(v, (dict, list)) else v for v in values])
+                count += 1
+    return count
 
 
 def analyze(engine):
