@@ -85,29 +85,34 @@ def pages_of(server, role):
     room = f"/auction/{auction['id']}/{auction['lots'][0]['id']}"
     if role == "public":
         return ["/", "/projects", f"/projects/{announced['id']}", "/policies", "/methods", "/register", "/login", room]
+    evaluating = by(status="evaluating")
+    publicity = by(status="publicity")
     if role == "bidder":
-        return ["/bidder", f"/bidder/projects/{announced['id']}", room]
+        return ["/bidder", f"/bidder/projects/{announced['id']}", f"/bidder/projects/{publicity['id']}/results", room]
     if role == "officer":
         return ["/officer", "/officer/projects/new", "/officer/projects/new?method=tendering.open",
-                f"/officer/projects/{announced['id']}", f"/officer/projects/{announced['id']}/opening"]
+                f"/officer/projects/{announced['id']}", f"/officer/projects/{announced['id']}/opening",
+                f"/officer/projects/{evaluating['id']}/lots/{evaluating['lots'][0]['id']}/evaluation",
+                f"/officer/projects/{evaluating['id']}/draws"]
     if role == "expert":
-        evaluating = by(status="evaluating")
         sheet = f"/expert/evaluations/{evaluating['id']}/{evaluating['lots'][0]['id']}"
         return ["/expert", "/expert/evaluations", sheet]
     if role == "inspector":
         return ["/inspector", "/inspector/audit", "/inspector/projects",
                 f"/inspector/projects/{announced['id']}/timeline",
                 "/inspector/chain", "/inspector/figures"]
-    return ["/admin/experts", "/admin/experts/new", "/admin/experts/import", "/admin/calendar"]
+    return ["/admin/experts", "/admin/experts/new", "/admin/experts/import", "/admin/calendar",
+            f"/projects/{publicity['id']}/results", f"/projects/{publicity['id']}/opening"]
 
 
 USERS = {"public": None, "bidder": "bidder", "officer": "officer", "expert": "expert", "inspector": "inspector",
          "admin": "admin"}
 
 
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])  # English words are longer: both must fit a phone
 @pytest.mark.parametrize("role", list(USERS))
-def test_main_pages_of_each_role_meet_the_usability_basics(server, contexts, role):
-    context = contexts("zh_CN", viewport=DESKTOP)
+def test_main_pages_of_each_role_meet_the_usability_basics(server, contexts, role, locale):
+    context = contexts(locale, viewport=DESKTOP)
     page = context.new_page()
     if USERS[role]:
         log_in(page, USERS[role])
