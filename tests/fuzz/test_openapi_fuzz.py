@@ -1,13 +1,14 @@
 """Generated requests from GET /api/v1/openapi.json, as each role and anonymously: no 5xx, every answer as described.
 
 Schemathesis builds requests from the OpenAPI description the app serves and sends them in process
-(WSGI) to an app on a copy of one seeded SQLite database per role: the living demo (`ggzy demo`), so
-that real ids reach the handlers. Each operation draws its cases from three sources: ids that exist
-with bodies that fit the description (positive), the same ids with bodies that break it (negative),
-and generated ids. Every answer goes through schemathesis's checks: not a server error, a documented
-status code, a documented content type, and a body that matches the described schema (the error
-shape included). Failures are collected over all operations and reported together; generation is
-derandomized, so a run is repeatable.
+(WSGI) to an app on a copy of one seeded SQLite database per role: the reference data and the
+living demo (`ggzy initdb`, `ggzy demo`), so that real ids reach the handlers. Each operation draws
+its cases from three sources: ids that exist with bodies that fit the description (positive), the
+same ids with bodies that break it (negative), and generated ids. Every answer goes through
+schemathesis's checks: not a server error, a documented status code, a documented content type, a
+body that matches the described schema (the error shape, bare objects, wrapped lists), documented
+headers, and invalid input refused. Failures are collected over all operations and reported
+together; generation is derandomized, so a run is repeatable. The audit chain verifies afterwards.
 """
 import collections
 import re
@@ -28,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from webtest import TestApp
 
-from trading import audit, demo, migrate, testing
+from trading import audit, demo, migrate, reference, testing
 from trading.config import configure
 from trading.models import get_engine
 
@@ -89,9 +90,7 @@ def _app(directory):
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    """One database with the living demo in it, and the ids its path parameters can take."""
-    from experts.catalogue import load_specialties
-
+    """One database as `ggzy initdb` and `ggzy demo` leave it, and the ids its path parameters can take."""
     directory = tmp_path_factory.mktemp("fuzz-seed")
     settings = _settings(directory)
     engine = get_engine(settings)
@@ -101,7 +100,7 @@ def seeded(tmp_path_factory):
         config.registry["clock"].reset(testing.TEST_START)
         factory = config.registry["dbsession_factory"]
         with testing.ScriptRequest(config.registry, factory) as request:
-            load_specialties(request)
+            reference.load_all(request)
         with testing.ScriptRequest(config.registry, factory) as request:
             demo.load(request)
     finally:
