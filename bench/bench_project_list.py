@@ -24,7 +24,7 @@ from trading.models.meta import new_id
 
 PROJECTS = 100_000
 REQUESTS = 200
-BUDGET = 20  # seconds per measure at most (at least 20 requests)
+BUDGET = 10  # seconds per measure at most (at least 20 requests)
 GOAL = 0.050  # seconds, p95
 SEED = 7
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
