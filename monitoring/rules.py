@@ -90,13 +90,16 @@ def _shared_contact(event, data, request):
         select(AuctionBid.org_id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id != org_id))).scalars())
     if not others:
         return []
+    # plain rows of the compared columns, not Organization objects: this runs at each bid against every other bidder
     orgs = {o.id: o for o in request.dbsession.execute(
-        select(Organization).where(Organization.id.in_(list(others | {org_id})))).scalars()}
+        select(Organization.id, Organization.name, Organization.phone, Organization.email,
+               Organization.legal_representative).where(Organization.id.in_(list(others | {org_id}))))}
     me = orgs[org_id]
+    fields = [(field, _norm(getattr(me, field))) for field in ("phone", "email", "legal_representative")]
     shared = []
     for other in others:
-        for field in ("phone", "email", "legal_representative"):
-            mine, theirs = _norm(getattr(me, field)), _norm(getattr(orgs[other], field))
+        for field, mine in fields:
+            theirs = _norm(getattr(orgs[other], field))
             if mine and mine == theirs:
                 shared.append({"field": field, "value": getattr(me, field), "organizations": sorted([me.name, orgs[other].name])})
     if not shared:
