@@ -1,6 +1,7 @@
 """The hash-chained audit trail: append in the caller's transaction, recompute to verify."""
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from json.encoder import encode_basestring as _json_string  # what json.dumps(ensure_ascii=False) writes for a str
@@ -159,16 +160,21 @@ def verify(connection, batch=20000):
     first_bad = None
     sha256 = hashlib.sha256
     string, at_text, plain_datetime = _json_string, _at_text, datetime
-    last = 0
     # the driver's cursor on the connection's own DBAPI connection: inside the caller's transaction, if any
     cursor = connection.connection.cursor()
+
+    def fetch(after):
+        # keyset batches: bounded memory on any database, no server-side cursor needed
+        cursor.execute(query, (after,))
+        return cursor.fetchall()
+
+    # a database server reads the next batch while this thread hashes the current one (SQLite runs in this
+    # thread anyway, and its connections belong to the thread that opened them)
+    ahead = ThreadPoolExecutor(1) if connection.dialect.name != "sqlite" else None
     try:
-        while True:
-            # keyset batches: bounded memory on any database, no server-side cursor needed
-            cursor.execute(query, (last,))
-            rows = cursor.fetchall()
-            if not rows:
-                break
+        rows = fetch(0)
+        while rows:
+            following = ahead.submit(fetch, rows[-1][0]) if ahead is not None else None
             checked += len(rows)
             for seq, at, actor_id, ip, action, object_type, object_id, project_id, data, prev_hash, digest in rows:
                 if first_bad is None:
@@ -191,8 +197,10 @@ def verify(connection, batch=20000):
                         first_bad = seq if seq == expected_seq else expected_seq
                 prev = digest
                 expected_seq = seq + 1
-            last = rows[-1][0]
+            rows = following.result() if following is not None else fetch(rows[-1][0])
     finally:
+        if ahead is not None:
+            ahead.shutdown()  # waits for a fetch still running before the cursor closes
         cursor.close()
     head = connection.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)).one_or_none()
     last_seq = expected_seq - 1
