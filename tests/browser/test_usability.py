@@ -6,6 +6,7 @@ import pytest
 from trading.i18n import local_text
 
 from .conftest import DESKTOP, PHONE, log_in
+from .live import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -176,3 +177,21 @@ def test_bidding_and_auction_pages_show_the_server_time(server, contexts):
     assert page.locator(".clock-box .server-clock").inner_text().startswith(now)
     page.goto(f"/auction/{auction['id']}/{auction['lots'][0]['id']}")
     assert re.sub(r"\s+", " ", page.locator("#ar-server-time").inner_text()).startswith(now)
+
+
+def test_a_user_logs_in_and_reaches_the_workspace_with_the_keyboard_alone(server, contexts):
+    page = contexts("zh_CN").new_page()
+    page.goto("/login?next=/bidder")
+    assert page.evaluate("document.activeElement.id") == "username"  # the form takes the focus itself
+    page.keyboard.type("bidder")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/bidder")
+    # the skip link is the first stop of the keyboard, and it leads into the page's content
+    page.locator("body").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#main"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("!!document.activeElement.closest('main')")
