@@ -2,10 +2,22 @@
 from sqlalchemy import select
 
 from trading.hookspecs import hookimpl
+from trading.legal_limits import CEILING, Limit
 
 from . import models  # noqa: F401  (the tables)
 
 API = "/api/v1"
+
+# the legal numbers of the expert rules: each is the setting ggzy.rules.<name>
+LIMITS = (
+    Limit("experts.age_limit", 70, "years", "X198 Art 6", CEILING,
+          description="Procurement draws exclude experts of this age or more on evaluation_at."),
+)
+
+
+@hookimpl
+def ggzy_legal_limits():
+    return list(LIMITS)
 
 
 @hookimpl

@@ -15,7 +15,6 @@ from trading.services.projects import get_lot, timeline_of
 
 from .models import Draw, Expert, ExpertConflict, ExpertSpecialty, Invitation
 
-AGE_LIMIT = 70  # X198 Art 6: procurement experts under 70
 SAME_OWNER_DAYS = 180
 MEMBER_STATUSES = ("pending", "accepted")
 
@@ -127,7 +126,8 @@ def _check_composition(request, project, lot, requirements, owners):
     """At least the method's minimum and odd; drawn experts at least two thirds (TBL Art 37, O87 Art 47, O74 Art 7)."""
     drawn = sum(r["count"] for r in requirements)
     total = drawn + owners
-    minimum = request.registry["plugin_manager"].hook.ggzy_committee_minimum(project=project, lot=lot) or 5
+    minimum = request.registry["plugin_manager"].hook.ggzy_committee_minimum(
+        project=project, lot=lot, limits=request.registry["legal_limits"]) or 5
     problems = []
     if total < minimum:
         problems.append(_("The committee needs at least ${minimum} members; this one has ${total}.",
@@ -200,6 +200,7 @@ def eligibility(request, draw, project):
     ) if count > limit}
     evaluation_day = local_date(draw.evaluation_at)
     age_applies = project.sector == "procurement"
+    age_limit = request.registry["legal_limits"]["experts.age_limit"]  # X198 Art 6, or a stricter centre's
 
     evaluation_at = draw.evaluation_at
 
@@ -219,7 +220,7 @@ def eligibility(request, draw, project):
             return "already_member"
         if expert_id in busy:
             return "same_owner_limit"
-        if age_applies and _age(birth_date, evaluation_day) >= AGE_LIMIT:
+        if age_applies and _age(birth_date, evaluation_day) >= age_limit:
             return "age"
         return None
 

@@ -1,5 +1,6 @@
 """Full-process electronic monitoring: alert rules, the inspector's workspace, reports (a built-in plugin)."""
 from trading.hookspecs import hookimpl
+from trading.legal_limits import CEILING, Limit
 
 from . import models  # noqa: F401  (the tables)
 
@@ -29,6 +30,13 @@ def ggzy_includeme(config):
     add("inspector.timeline", "/inspector/projects/{project_id}/timeline")
     add("inspector.chain", "/inspector/chain")
     add("inspector.figures", "/inspector/figures")
+
+
+@hookimpl
+def ggzy_legal_limits():
+    """The conduct-record period, checked here by expert.record_late."""
+    return [Limit("experts.record_working_days", 5, "working days", "X198 Art 21", CEILING,
+                  description="The officer records each member's conduct within this many working days.")]
 
 
 @hookimpl

@@ -13,7 +13,6 @@ from trading.services.evaluation import score_deviations
 from .engine import Finding, Rule, raise_alert
 
 PRICE_SPREAD = Decimal("0.005")  # (max − min) / min ≤ 0.5%
-RECORD_WORKING_DAYS = 5  # X198 Art 21
 
 
 def _org_names(request, ids):
@@ -205,13 +204,14 @@ def _single_bidder(event, data, request):
 
 
 def _schedule_record_due(event, data, request):
-    """At finalisation: a deadline 5 working days later checks the conduct records (no alert now)."""
+    """At finalisation: a deadline 5 working days later (or fewer, a stricter centre's) checks the conduct records."""
     from trading.models import Deadline
     from trading.workdays import WorkCalendar
 
     from .engine import RECORD_DUE
 
-    at = WorkCalendar(request.dbsession).add_working_days(event.at, RECORD_WORKING_DAYS)
+    days = request.registry["legal_limits"]["experts.record_working_days"]
+    at = WorkCalendar(request.dbsession).add_working_days(event.at, days)
     request.dbsession.add(Deadline(name=RECORD_DUE, project_id=event.project_id, lot_id=data.get("lot_id"),
                                    object_id=event.object_id, at=at))
     return []

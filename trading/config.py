@@ -3,7 +3,7 @@ import logging
 
 from pyramid.config import Configurator
 
-from . import methods, plugins, settings as settings_module
+from . import legal_limits, methods, plugins, settings as settings_module
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +16,9 @@ def configure(settings=None, extra_plugins=()):
     checked.setdefault("jinja2.autoescape", "true")
     config = Configurator(settings=checked)
     config.registry["plugin_manager"] = pm = plugins.make_plugin_manager(extra_plugins)
-    config.registry["methods"] = methods.build_registry(pm)
+    # the legal numbers (RULES.md): each plugin declares its own, the ggzy.rules.* settings may make them stricter
+    config.registry["legal_limits"] = limits = settings_module.read_limits(checked, legal_limits.table(pm))
+    config.registry["methods"] = methods.build_registry(pm, limits)
 
     # the core, in order
     config.include("pyramid_jinja2")

@@ -420,7 +420,8 @@ def awarded_purchase(demo, title):
     yield publicity.ends_at + timedelta(hours=2)
     awarded = award.award(demo.officer, project, project.lots[0], demo.first_candidate(sheet))
     # the clock reports the missing contract 30 days on; the inspector takes the alert up the next morning
-    yield demo.local(local_date(award.contract_late_from(awarded.awarded_at)) + timedelta(days=1), 9, 40)
+    days = demo.officer.registry["legal_limits"]["core.contract_days"]
+    yield demo.local(local_date(award.contract_late_from(awarded.awarded_at, days)) + timedelta(days=1), 9, 40)
     from monitoring import engine
     from monitoring.models import Alert
 

@@ -6,24 +6,40 @@ hookimpl = pluggy.HookimplMarker("ggzy")
 
 
 @hookspec
-def ggzy_methods():
+def ggzy_methods(limits):
     """Return the trading methods this plugin provides, as a list of ``trading.methods.MethodSpec``.
 
     Called once when the application starts, to build the method registry
     behind ``GET /api/v1/methods``, project creation and every rule check.
     A method code (``tendering.open``) may be provided by one plugin only.
+    ``limits`` is the app's ``trading.legal_limits.Limits``: a spec's legal
+    numbers (``min_bids``, ``committee_min``, ``publicity``) take their
+    effective values from it.
     """
 
 
 @hookspec
-def ggzy_check_rules(project, now, calendar, amendment):
+def ggzy_legal_limits():
+    """Return the legal numbers of the rules this plugin owns, as a list of ``trading.legal_limits.Limit``.
+
+    Called once when the application starts, before the settings of the
+    rules are read: each entry becomes the setting ``ggzy.rules.<name>``
+    whose default and floor (or ceiling, for a maximum) is the legal value
+    (RULES.md). A name may be declared by one plugin only.
+    """
+
+
+@hookspec
+def ggzy_check_rules(project, now, calendar, amendment, limits):
     """Return the ``RuleViolation``s (and ``RuleWarning``s) of ``project`` at the instant ``now``.
 
     Called by the project service when a project is published (``now`` is the
     announcement time, ``amendment`` is None) and when an amendment is issued
     (``project`` then carries the amended timeline, ``amendment`` the change
     with its ``old_timeline`` and ``issued_at``). ``project`` is a
-    ``trading.rules.ProjectView``; ``calendar`` a ``trading.workdays.WorkCalendar``.
+    ``trading.rules.ProjectView``; ``calendar`` a ``trading.workdays.WorkCalendar``;
+    ``limits`` the effective legal numbers (``trading.legal_limits.Limits``),
+    which a check uses, and prints in its messages, instead of the legal value.
     Each plugin checks only projects whose method it provides, returning an
     empty list otherwise.
     """
@@ -89,14 +105,15 @@ def ggzy_deadline_handlers():
 
 
 @hookspec(firstresult=True)
-def ggzy_committee_minimum(project, lot):
+def ggzy_committee_minimum(project, lot, limits):
     """Return the smallest evaluation committee the method allows for ``lot`` (or the whole project), or None.
 
     Called by ``experts`` when an officer creates a draw, to check the
     composition rule (RULES.md: at least 5, or 7 for a procurement lot
     budgeted at 10,000,000.00 or more, or 3 for negotiation, consultation and
-    inquiry). ``lot`` is None for a draw that covers every lot; the plugin
-    providing the project's method answers.
+    inquiry; ``limits``, the effective legal numbers, may raise them). ``lot``
+    is None for a draw that covers every lot; the plugin providing the
+    project's method answers.
     """
 
 

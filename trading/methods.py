@@ -114,5 +114,10 @@ class MethodRegistry:
         return len(self._specs)
 
 
-def build_registry(pm):
-    return MethodRegistry(spec for specs in pm.hook.ggzy_methods() for spec in specs)
+def build_registry(pm, limits=None):
+    """The methods every plugin provides, with the effective legal numbers (the legal values by default)."""
+    if limits is None:
+        from .legal_limits import legal
+
+        limits = legal(pm)
+    return MethodRegistry(spec for specs in pm.hook.ggzy_methods(limits=limits) for spec in specs)

@@ -1,6 +1,7 @@
 """Reads and checks every setting of the platform in one place."""
 import ipaddress
 import os
+from decimal import Decimal, InvalidOperation
 
 
 class SettingsError(ValueError):
@@ -133,3 +134,50 @@ def read(raw):
             value = default
         settings[name] = parse(name, _from_environment(name, value))
     return settings
+
+
+def _legal_value(limit, raw):
+    """One ``ggzy.rules.*`` value: a number of the limit's kind, not below its floor nor above its ceiling."""
+    from .legal_limits import FLOOR
+
+    name, legal = limit.setting, limit.value
+    text = str(raw).strip()
+    try:
+        value = Decimal(text) if isinstance(legal, Decimal) else int(text)
+    except (ValueError, InvalidOperation):
+        kind = "a decimal number" if isinstance(legal, Decimal) else "a whole number"
+        raise SettingsError(name, f"must be {kind} of {limit.unit}, not {text!r}") from None
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise SettingsError(name, f"must be a decimal number of {limit.unit}, not {text!r}")
+    if limit.bound == FLOOR and value < legal:
+        raise SettingsError(name, f"must be at least {legal} {limit.unit}, the legal minimum ({limit.source}); "
+                                  f"a centre may raise it, never lower it, not {text}")
+    if limit.bound != FLOOR and value > legal:
+        raise SettingsError(name, f"must be at most {legal} {limit.unit}, the legal maximum ({limit.source}); "
+                                  f"a centre may lower it, never raise it, not {text}")
+    if value <= 0:
+        raise SettingsError(name, f"must be more than 0 {limit.unit}, not {text}")
+    return value
+
+
+def read_limits(settings, table):
+    """The effective legal numbers (a ``legal_limits.Limits``) from the ``ggzy.rules.*`` settings.
+
+    A missing or empty setting keeps the legal value. A value on the wrong side
+    of the law, or a ``ggzy.rules.*`` name that is no legal limit (a typo would
+    otherwise leave the legal value silently in force), stops the start naming
+    the setting. The checked values are written back into ``settings``.
+    """
+    from .legal_limits import PREFIX, Limits
+
+    by_setting = {limit.setting: limit for limit in table}
+    for name in sorted(settings):
+        if name.startswith(PREFIX) and name not in by_setting:
+            raise SettingsError(name, "is not a legal limit the platform knows (see the operator's guide)")
+    values = {}
+    for setting, limit in by_setting.items():
+        raw = _from_environment(setting, _text(settings.get(setting)))
+        if raw is not None and raw != "":
+            values[limit.name] = _legal_value(limit, raw)
+        settings[setting] = values.get(limit.name, limit.value)
+    return Limits(table, values)

@@ -5,29 +5,37 @@ from trading import timeline_rules as rules
 from trading.errors import RuleViolation
 from trading.hookspecs import hookimpl
 from trading.i18n import _, money
+from trading.legal_limits import Limit
 from trading.methods import SCHEMA_DIALECT, AUCTION, MethodSpec, money_schema
 
 SECTOR = "equity"
 TIMELINE = ("disclosure_until", "auction_at")
-PUBLICITY = (5, "working_days")  # the result announcement (S32)
 METHODS = ("equity.transfer",)
 
-DISCLOSURE_WORKING_DAYS = 20  # S32
-APPROVAL_SHARE = Decimal("0.9")  # 国资委 120号文 Art 21: below 90% of the appraisal needs approval
+# the legal numbers of equity transfers: each is the setting ggzy.rules.<name>, the legal value its default and floor
+LIMITS = (
+    Limit("equity.disclosure_working_days", 20, "working days", "S32",
+          description="Disclosure (the announcement to disclosure_until), at least."),
+    Limit("equity.approval_share", Decimal("0.9"), "of the appraisal", "国资委 120号文 Art 21",
+          description="A start price below this fraction of params.appraisal needs params.approval_ref."),
+    Limit("equity.publicity_working_days", 5, "working days", "S32",
+          description="The result announcement stays published, at least."),
+)
 
 
-def _params():
+def _params(limits):
+    share = rules.plain(limits["equity.approval_share"] * 100) + "%"
     return {
         "$schema": SCHEMA_DIALECT,
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "appraisal": money_schema("Appraised value of the property; a start price below 90% of it needs approval."),
+            "appraisal": money_schema(f"Appraised value of the property; a start price below {share} of it needs approval."),
             "approval_ref": {
                 "type": "string",
                 "minLength": 1,
                 "maxLength": 200,
-                "description": "Reference of the approval for a start price below 90% of the appraisal.",
+                "description": f"Reference of the approval for a start price below {share} of the appraisal.",
             },
             "countdown_seconds": {
                 "type": "integer",
@@ -54,7 +62,12 @@ def _lot_fields():
 
 
 @hookimpl
-def ggzy_methods():
+def ggzy_legal_limits():
+    return list(LIMITS)
+
+
+@hookimpl
+def ggzy_methods(limits):
     return [
         MethodSpec(
             code="equity.transfer",
@@ -64,8 +77,8 @@ def ggzy_methods():
             kind=AUCTION,
             timeline=TIMELINE,
             required_timeline=TIMELINE,
-            params=_params(),
-            publicity=PUBLICITY,
+            params=_params(limits),
+            publicity=(limits["equity.publicity_working_days"], "working_days"),  # the result announcement (S32)
             min_bids=0,
             committee_min=0,
             lot_fields=_lot_fields(),
@@ -74,8 +87,8 @@ def ggzy_methods():
 
 
 @hookimpl
-def ggzy_check_rules(project, now, calendar, amendment):
-    """The disclosure period and the listing price of a property transfer (RULES.md "equity.transfer")."""
+def ggzy_check_rules(project, now, calendar, amendment, limits):
+    """The disclosure period and the listing price of a property transfer (RULES.md "equity.transfer"), at ``limits``."""
     if project.method not in METHODS:
         return []
     timeline = project.timeline
@@ -84,7 +97,7 @@ def ggzy_check_rules(project, now, calendar, amendment):
     )
     violations += rules.at_least(
         "timeline.disclosure_short", rules.announced_at(project, now, amendment), timeline.get("disclosure_until"),
-        DISCLOSURE_WORKING_DAYS,
+        limits["equity.disclosure_working_days"],
         _("The transfer must be disclosed for at least ${minimum} working days before disclosure ends "
           "(now ${actual})."),
         source="S32", policy="S32", unit=rules.WORKING_DAYS, calendar=calendar, field="disclosure_until",
@@ -93,16 +106,16 @@ def ggzy_check_rules(project, now, calendar, amendment):
         project.lots, required=("start_price", "increment", "deposit"), positive=("start_price", "increment"),
         source="S32", policy="S32",
     )
-    violations += _check_price_against_appraisal(project)
+    violations += _check_price_against_appraisal(project, limits["equity.approval_share"])
     return violations + rules.deadline_warnings(project, calendar, amendment)
 
 
-def _check_price_against_appraisal(project):
+def _check_price_against_appraisal(project, share):
     appraisal = rules.number(project.params.get("appraisal"))
     approval = project.params.get("approval_ref")
     if appraisal is None or (isinstance(approval, str) and approval.strip()):
         return []
-    floor = appraisal * APPROVAL_SHARE
+    floor = appraisal * share
     # the least start price that needs no approval, in whole cents
     least = money(floor.quantize(Decimal("0.01"), rounding=ROUND_CEILING))
     violations = []
@@ -113,7 +126,7 @@ def _check_price_against_appraisal(project):
             "equity.price_below_appraisal",
             _("Lot ${lot}: the start price ${price} is below ${share} of the appraisal ${appraisal} (${floor}); "
               "give the approval reference (approval_ref) or raise the price.",
-              mapping={"lot": lot.number, "share": "90%", "price": money(lot.start_price),
+              mapping={"lot": lot.number, "share": rules.plain(share * 100) + "%", "price": money(lot.start_price),
                        "appraisal": money(appraisal), "floor": least}),
             source="国资委 120号文 Art 21", policy="SASAC120", lot=lot.number, lot_id=lot.id,
             field="approval_ref", minimum=least, actual=money(lot.start_price),

@@ -2,6 +2,7 @@
 from trading import timeline_rules as rules
 from trading.hookspecs import hookimpl
 from trading.i18n import _
+from trading.legal_limits import Limit
 from trading.methods import SCHEMA_DIALECT, AUCTION, MethodSpec, money_schema
 
 SECTOR = "land"
@@ -11,8 +12,13 @@ AUCTION_METHOD = "land.auction"
 METHODS = (LISTING, AUCTION_METHOD)
 LOT_AMOUNTS = ("start_price", "increment", "reserve_price", "deposit")
 
-ANNOUNCEMENT_DAYS = 20  # L39: the announcement at least 20 days before listing or auction starts
-LISTING_WORKING_DAYS = 10  # L39 Art 17 (the 2002 rule's 10 working days, the stricter reading)
+# the legal numbers of land sales: each is the setting ggzy.rules.<name>, the legal value its default and floor
+LIMITS = (
+    Limit("land.announcement_days", 20, "days", "L39",
+          description="The announcement comes at least this many days before listing_from or auction_at."),
+    Limit("land.listing_working_days", 10, "working days", "L39 Art 17",
+          description="Listing period (listing_from to listing_until), at least (the 2002 rule, the stricter reading)."),
+)
 
 
 def _params():
@@ -62,7 +68,12 @@ def _spec(code, name, timeline):
 
 
 @hookimpl
-def ggzy_methods():
+def ggzy_legal_limits():
+    return list(LIMITS)
+
+
+@hookimpl
+def ggzy_methods(limits):
     return [
         _spec(
             "land.listing",
@@ -80,8 +91,8 @@ def ggzy_methods():
 
 
 @hookimpl
-def ggzy_check_rules(project, now, calendar, amendment):
-    """The announcement and listing periods and the lot amounts of land sales (RULES.md "land.*")."""
+def ggzy_check_rules(project, now, calendar, amendment, limits):
+    """The announcement and listing periods and the lot amounts of land sales (RULES.md "land.*"), at ``limits``."""
     if project.method not in METHODS:
         return []
     timeline = project.timeline
@@ -91,13 +102,14 @@ def ggzy_check_rules(project, now, calendar, amendment):
             project, now, amendment, pairs=(("listing_from", "listing_until"),),
         )
         violations += rules.at_least(
-            "timeline.announcement_short", announced, timeline.get("listing_from"), ANNOUNCEMENT_DAYS,
+            "timeline.announcement_short", announced, timeline.get("listing_from"),
+            limits["land.announcement_days"],
             _("The land listing must be announced at least ${minimum} days before the listing starts (now ${actual})."),
             source="L39", policy="L39", field="listing_from",
         )
         violations += rules.at_least(
             "timeline.listing_period_short", timeline.get("listing_from"), timeline.get("listing_until"),
-            LISTING_WORKING_DAYS,
+            limits["land.listing_working_days"],
             _("The listing must stay open for at least ${minimum} working days (now ${actual})."),
             source="L39 Art 17", policy="L39", unit=rules.WORKING_DAYS, calendar=calendar, field="listing_until",
         )
@@ -106,7 +118,8 @@ def ggzy_check_rules(project, now, calendar, amendment):
             project, now, amendment, pairs=(("registration_until", "auction_at"),),
         )
         violations += rules.at_least(
-            "timeline.announcement_short", announced, timeline.get("auction_at"), ANNOUNCEMENT_DAYS,
+            "timeline.announcement_short", announced, timeline.get("auction_at"),
+            limits["land.announcement_days"],
             _("The land auction must be announced at least ${minimum} days before the auction (now ${actual})."),
             source="L39", policy="L39", field="auction_at",
         )

@@ -5,6 +5,7 @@ from trading import timeline_rules as rules
 from trading.errors import RuleViolation
 from trading.hookspecs import hookimpl
 from trading.i18n import _
+from trading.legal_limits import CEILING, Limit
 from trading.methods import (
     SCHEMA_DIALECT,
     SEALED,
@@ -22,8 +23,6 @@ LOWEST_PRICE = ("lowest_price",)
 SCORING = ("scoring",)
 BOTH = ("lowest_price", "scoring")
 
-PUBLICITY = (1, "working_days")  # O87 Art 69
-
 OPEN = "procurement.open"
 NEGOTIATION = "procurement.competitive_negotiation"
 CONSULTATION = "procurement.competitive_consultation"
@@ -32,16 +31,63 @@ SINGLE_SOURCE = "procurement.single_source"
 METHODS = (OPEN, NEGOTIATION, CONSULTATION, INQUIRY, SINGLE_SOURCE)
 DEFAULT_EVALUATION = {OPEN: "lowest_price", CONSULTATION: "scoring"}
 
-BID_PERIOD_DAYS = 20  # GPL Art 35
-DOCS_PERIOD_WORKING_DAYS = 5  # O87 Art 18, C214 Art 10
-AMENDMENT_NOTICE_DAYS = 15  # O87 Art 27
-RESPONSE_PERIOD_WORKING_DAYS = 3  # O74 Art 29, 45
-CONSULTATION_RESPONSE_DAYS = 10  # C214 Art 10
-SINGLE_SOURCE_PUBLICITY_WORKING_DAYS = 5  # GPL Reg Art 38
+# the legal numbers of procurement: each is the setting ggzy.rules.<name>, the legal value its default and
+# floor (a ceiling for a maximum, which a stricter centre lowers)
+LIMITS = (
+    Limit("procurement.bid_period_days", 20, "days", "GPL Art 35",
+          description="Open tender: from docs_from to bid_deadline, at least."),
+    Limit("procurement.docs_period_working_days", 5, "working days", "O87 Art 18",
+          description="Open tender: documents on offer, at least."),
+    Limit("procurement.amendment_notice_days", 15, "days", "O87 Art 27",
+          description="Open tender: a later amendment moves bid_deadline to at least this many days after it."),
+    Limit("procurement.deposit_share", Decimal("0.02"), "of the budget", "GPL Reg Art 33", CEILING,
+          description="The deposit of a lot, at most this fraction of its budget."),
+    Limit("procurement.min_bids", 3, "bids", "O87 Art 41, O74 Art 33, C214 Art 21",
+          description="Open tender, negotiation, consultation, inquiry: fewer bids at the deadline, the lot fails."),
+    Limit("procurement.committee_min", 5, "members", "O87 Art 47",
+          description="Open tender: evaluation committee, at least."),
+    Limit("procurement.large_committee_min", 7, "members", "O87 Art 47",
+          description="Open tender: committee of a lot budgeted at large_budget or more, at least."),
+    Limit("procurement.large_budget", Decimal("10000000.00"), "yuan", "O87 Art 47", CEILING,
+          description="Open tender: from this budget the larger committee is needed."),
+    Limit("procurement.panel_min", 3, "members", "O74 Art 7, C214 Art 14",
+          description="Negotiation, consultation, inquiry, single source: panel, at least."),
+    Limit("procurement.response_period_working_days", 3, "working days", "O74 Art 29, 45",
+          description="Negotiation and inquiry: from docs_from to bid_deadline, at least."),
+    Limit("procurement.consultation_response_days", 10, "days", "C214 Art 10",
+          description="Consultation: from docs_from to bid_deadline, at least."),
+    Limit("procurement.consultation_docs_period_working_days", 5, "working days", "C214 Art 10",
+          description="Consultation: documents on offer, at least."),
+    Limit("procurement.single_source_publicity_working_days", 5, "working days", "GPL Reg Art 38",
+          description="Single source: publicity from the announcement to docs_from, at least."),
+    Limit("procurement.open_price_weight_goods", 30, "points", "O87 Art 55",
+          description="Open tender, scoring, goods: the price criterion's maximum, at least."),
+    Limit("procurement.open_price_weight_services", 10, "points", "O87 Art 55",
+          description="Open tender, scoring, services: the price criterion's maximum, at least."),
+    Limit("procurement.consultation_price_weight_goods_min", 30, "points", "C214 Art 24",
+          description="Consultation, goods: the price criterion's maximum, at least."),
+    Limit("procurement.consultation_price_weight_goods_max", 60, "points", "C214 Art 24", CEILING,
+          description="Consultation, goods: the price criterion's maximum, at most."),
+    Limit("procurement.consultation_price_weight_services_min", 10, "points", "C214 Art 24",
+          description="Consultation, services: the price criterion's maximum, at least."),
+    Limit("procurement.consultation_price_weight_services_max", 30, "points", "C214 Art 24", CEILING,
+          description="Consultation, services: the price criterion's maximum, at most."),
+    Limit("procurement.publicity_working_days", 1, "working days", "O87 Art 69",
+          description="Result publicity, at least."),
+)
 
-# (minimum, maximum) points of the price criterion by category; works have no floor
-OPEN_PRICE_WEIGHT = {"goods": (30, None), "services": (10, None)}  # O87 Art 55
-CONSULTATION_PRICE_WEIGHT = {"goods": (30, 60), "services": (10, 30)}  # C214 Art 24
+
+def _price_weights(method, limits):
+    """(minimum, maximum) points of the price criterion by category; works have no floor (O87 Art 55, C214 Art 24)."""
+    if method == OPEN:
+        return {"goods": (limits["procurement.open_price_weight_goods"], None),
+                "services": (limits["procurement.open_price_weight_services"], None)}
+    return {"goods": (limits["procurement.consultation_price_weight_goods_min"],
+                      limits["procurement.consultation_price_weight_goods_max"]),
+            "services": (limits["procurement.consultation_price_weight_services_min"],
+                         limits["procurement.consultation_price_weight_services_max"])}
+
+
 # the small and micro enterprise price deduction, a fraction (SME Art 9 as changed by 财库〔2022〕19号)
 SME_DEDUCTION = {
     "goods": (Decimal("0.10"), Decimal("0.20")),
@@ -94,17 +140,18 @@ def _params(evaluations, extra_properties=None, extra_required=()):
     return schema
 
 
-def _lot_fields():
+def _lot_fields(limits):
+    share = rules.plain(limits["procurement.deposit_share"] * 100)
     return {
         "properties": {
             "budget": money_schema("Procurement budget of the lot; an opened price above it fails qualification."),
-            "deposit": money_schema("Bid bond, at most 2% of the budget."),
+            "deposit": money_schema(f"Bid bond, at most {share}% of the budget."),
         },
         "required": ["budget"],
     }
 
 
-def _spec(code, name, params, min_bids, committee_min):
+def _spec(code, name, params, min_bids, committee_min, limits):
     return MethodSpec(
         code=code,
         sector=SECTOR,
@@ -113,15 +160,21 @@ def _spec(code, name, params, min_bids, committee_min):
         timeline=SEALED_TIMELINE,
         required_timeline=REQUIRED_TIMELINE,
         params=params,
-        publicity=PUBLICITY,
+        publicity=(limits["procurement.publicity_working_days"], "working_days"),
         min_bids=min_bids,
         committee_min=committee_min,
-        lot_fields=_lot_fields(),
+        lot_fields=_lot_fields(limits),
     )
 
 
 @hookimpl
-def ggzy_methods():
+def ggzy_legal_limits():
+    return list(LIMITS)
+
+
+@hookimpl
+def ggzy_methods(limits):
+    minimum, panel = limits["procurement.min_bids"], limits["procurement.panel_min"]
     supplier = {
         "supplier_org_id": {
             "type": "string",
@@ -135,32 +188,36 @@ def ggzy_methods():
             # TRANSLATORS: 公开招标(政府采购)
             _("Open tender (government procurement)"),
             _params(BOTH),
-            min_bids=3,  # O87 Art 41
-            committee_min=5,  # O87 Art 47 (7 from a budget of 10,000,000.00: a rule)
+            min_bids=minimum,  # O87 Art 41
+            committee_min=limits["procurement.committee_min"],  # O87 Art 47 (more from a large budget: a rule)
+            limits=limits,
         ),
         _spec(
             "procurement.competitive_negotiation",
             # TRANSLATORS: 竞争性谈判
             _("Competitive negotiation"),
             _params(LOWEST_PRICE),
-            min_bids=3,  # O74 Art 33
-            committee_min=3,  # O74 Art 7
+            min_bids=minimum,  # O74 Art 33
+            committee_min=panel,  # O74 Art 7
+            limits=limits,
         ),
         _spec(
             "procurement.competitive_consultation",
             # TRANSLATORS: 竞争性磋商
             _("Competitive consultation"),
             _params(SCORING),
-            min_bids=3,  # C214 Art 21
-            committee_min=3,  # C214 Art 14
+            min_bids=minimum,  # C214 Art 21
+            committee_min=panel,  # C214 Art 14
+            limits=limits,
         ),
         _spec(
             "procurement.inquiry",
             # TRANSLATORS: 询价
             _("Request for quotations"),
             _params(LOWEST_PRICE),
-            min_bids=3,  # O74 Art 45
-            committee_min=3,  # O74 Art 7
+            min_bids=minimum,  # O74 Art 45
+            committee_min=panel,  # O74 Art 7
+            limits=limits,
         ),
         _spec(
             "procurement.single_source",
@@ -168,14 +225,15 @@ def ggzy_methods():
             _("Single-source procurement"),
             _params(LOWEST_PRICE, supplier, ["supplier_org_id"]),
             min_bids=1,  # GPL Reg Art 38: one named supplier
-            committee_min=3,  # O74 Art 7
+            committee_min=panel,  # O74 Art 7
+            limits=limits,
         ),
     ]
 
 
 @hookimpl
-def ggzy_check_rules(project, now, calendar, amendment):
-    """The timeline, deposit and evaluation rules of government procurement (RULES.md "procurement.*")."""
+def ggzy_check_rules(project, now, calendar, amendment, limits):
+    """The timeline, deposit and evaluation rules of government procurement (RULES.md "procurement.*"), at ``limits``."""
     if project.method not in METHODS:
         return []
     method, timeline = project.method, project.timeline
@@ -183,49 +241,52 @@ def ggzy_check_rules(project, now, calendar, amendment):
     violations = rules.check_sealed_order(project, now, amendment)
     if method == OPEN:
         violations += rules.at_least(
-            "timeline.bid_period_short", docs_from, deadline, BID_PERIOD_DAYS,
+            "timeline.bid_period_short", docs_from, deadline, limits["procurement.bid_period_days"],
             _("The bid deadline must be at least ${minimum} days after the procurement documents are first "
               "offered (now ${actual})."),
             source="GPL Art 35", policy="GPL", field="bid_deadline",
         )
         violations += rules.at_least(
-            "timeline.docs_period_short", docs_from, docs_until, DOCS_PERIOD_WORKING_DAYS,
+            "timeline.docs_period_short", docs_from, docs_until, limits["procurement.docs_period_working_days"],
             _("The procurement documents must be on offer for at least ${minimum} working days (now ${actual})."),
             source="O87 Art 18", policy="O87", unit=rules.WORKING_DAYS, calendar=calendar, field="docs_until",
         )
         violations += rules.check_amendment_notice(
-            project, amendment, source="O87 Art 27", policy="O87", minimum=AMENDMENT_NOTICE_DAYS,
+            project, amendment, source="O87 Art 27", policy="O87", minimum=limits["procurement.amendment_notice_days"],
         )
     elif method in (NEGOTIATION, INQUIRY):
         violations += rules.at_least(
-            "timeline.response_period_short", docs_from, deadline, RESPONSE_PERIOD_WORKING_DAYS,
+            "timeline.response_period_short", docs_from, deadline,
+            limits["procurement.response_period_working_days"],
             _("Suppliers must have at least ${minimum} working days from the documents being offered to the "
               "response deadline (now ${actual})."),
             source="O74 Art 29, 45", policy="O74", unit=rules.WORKING_DAYS, calendar=calendar, field="bid_deadline",
         )
     elif method == CONSULTATION:
         violations += rules.at_least(
-            "timeline.response_period_short", docs_from, deadline, CONSULTATION_RESPONSE_DAYS,
+            "timeline.response_period_short", docs_from, deadline, limits["procurement.consultation_response_days"],
             _("Suppliers must have at least ${minimum} days from the consultation documents being offered to the "
               "response deadline (now ${actual})."),
             source="C214 Art 10", policy="C214", field="bid_deadline",
         )
         violations += rules.at_least(
-            "timeline.docs_period_short", docs_from, docs_until, DOCS_PERIOD_WORKING_DAYS,
+            "timeline.docs_period_short", docs_from, docs_until,
+            limits["procurement.consultation_docs_period_working_days"],
             _("The consultation documents must be on offer for at least ${minimum} working days (now ${actual})."),
             source="C214 Art 10", policy="C214", unit=rules.WORKING_DAYS, calendar=calendar, field="docs_until",
         )
     elif method == SINGLE_SOURCE:
         violations += rules.at_least(
             "timeline.announcement_short", rules.announced_at(project, now, amendment), docs_from,
-            SINGLE_SOURCE_PUBLICITY_WORKING_DAYS,
+            limits["procurement.single_source_publicity_working_days"],
             _("A single-source purchase must be made public at least ${minimum} working days before the documents "
               "are offered (now ${actual})."),
             source="GPL Reg Art 38", policy="GPLReg", unit=rules.WORKING_DAYS, calendar=calendar, field="docs_from",
         )
         violations += _check_supplier(project.params)
-    violations += rules.check_deposits(project.lots, source="GPL Reg Art 33", policy="GPLReg")
-    violations += _check_evaluation(method, project.params)
+    violations += rules.check_deposits(project.lots, source="GPL Reg Art 33", policy="GPLReg",
+                                       share=limits["procurement.deposit_share"])
+    violations += _check_evaluation(method, project.params, limits)
     violations += _check_sme_deduction(project.params)
     return violations + rules.deadline_warnings(project, calendar, amendment)
 
@@ -255,18 +316,18 @@ PRICE_WEIGHT_RANGE = {
 }
 
 
-def _check_evaluation(method, params):
+def _check_evaluation(method, params, limits):
     """Scoring: criteria adding up to 100, one price criterion, and its weight by method and category."""
     if params.get("evaluation", DEFAULT_EVALUATION.get(method, "lowest_price")) != "scoring":
         return []
     if method == OPEN:
-        source, policy, weights, messages = "O87 Art 55", "O87", OPEN_PRICE_WEIGHT, PRICE_WEIGHT_FLOOR
+        source, policy, messages = "O87 Art 55", "O87", PRICE_WEIGHT_FLOOR
     elif method == CONSULTATION:
-        source, policy, weights, messages = "C214 Art 24", "C214", CONSULTATION_PRICE_WEIGHT, PRICE_WEIGHT_RANGE
+        source, policy, messages = "C214 Art 24", "C214", PRICE_WEIGHT_RANGE
     else:
         return []
     violations, price_max = rules.check_criteria(params, source=source, policy=policy)
-    bounds = weights.get(params.get("category"))
+    bounds = _price_weights(method, limits).get(params.get("category"))
     if price_max is None or bounds is None:
         return violations
     minimum, maximum = bounds
@@ -309,20 +370,21 @@ def _check_sme_deduction(params):
     )]
 
 
-LARGE_BUDGET = Decimal("10000000.00")  # O87 Art 47: seven members from this budget
-
-
 @hookimpl
-def ggzy_committee_minimum(project, lot):
-    """Open tender: five, or seven from a budget of 10,000,000.00 (O87 Art 47); the other methods three (O74 Art 7, C214 Art 14)."""
+def ggzy_committee_minimum(project, lot, limits):
+    """Open tender: five, or seven from a budget of 10,000,000.00 (O87 Art 47); the other methods three (O74 Art 7, C214 Art 14).
+
+    Each number is the effective one of ``limits`` (the legal value unless a centre made it stricter).
+    """
     if not project.method.startswith(SECTOR + "."):
         return None
     if project.method != "procurement.open":
-        return 3
+        return limits["procurement.panel_min"]
     budgets = [lot.budget] if lot is not None else [each.budget for each in project.lots]
-    if any(budget is not None and budget >= LARGE_BUDGET for budget in budgets):
-        return 7
-    return 5
+    large = limits["procurement.large_budget"]
+    if any(budget is not None and budget >= large for budget in budgets):
+        return limits["procurement.large_committee_min"]
+    return limits["procurement.committee_min"]
 
 
 # imported here, after the method specs, because this hook was appended; the arithmetic is in its own module

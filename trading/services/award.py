@@ -15,9 +15,8 @@ from .evaluation import get_evaluation
 from .projects import method_of
 
 FINAL_QUOTE_METHODS = ("procurement.competitive_negotiation", "procurement.competitive_consultation")
-CONTRACT_DAYS = 30  # TBL Art 46, O87 Art 71
+# the legal numbers are core.contract_days (TBL Art 46, O87 Art 71) and core.max_candidates (Reg Art 53)
 CONTRACT_DUE = "award.contract_due"
-CANDIDATES = 3  # Reg Art 53
 
 
 # --- final quotes (最后报价) ----------------------------------------------------------------------
@@ -104,8 +103,9 @@ def publish(request, project, lot):
     if not ranked:
         raise Conflict("publicity.no_candidates", _("No bid qualified: there is no candidate to publish."))
     now = request.clock.now()
+    most = request.registry["legal_limits"]["core.max_candidates"]  # Reg Art 53: at most 3
     candidates = [{"rank": e["rank"], "bid_id": e["bid_id"], "bidder_name": e["bidder_name"], "price": e["price"],
-                   "total": e.get("total")} for e in ranked[:CANDIDATES]]
+                   "total": e.get("total")} for e in ranked[:most]]
     publicity = Publicity(project_id=project.id, lot_id=lot.id, starts_at=now,
                           ends_at=publicity_end(request, project, now), candidates=candidates)
     request.dbsession.add(publicity)
@@ -195,8 +195,9 @@ def record_award(request, project, lot, *, winner_org, amount, bid_id=None, rank
                                           audit.format_at(awarded_at)))
     request.dbsession.add(award)
     lot.status = "awarded"
+    days = request.registry["legal_limits"]["core.contract_days"]  # TBL Art 46, O87 Art 71: 30
     request.dbsession.add(Deadline(name=CONTRACT_DUE, project_id=project.id, lot_id=lot.id, object_id=award.id,
-                                   at=contract_late_from(awarded_at)))
+                                   at=contract_late_from(awarded_at, days)))
     _settle(project)
     request.dbsession.flush()
     audit.record(request, "award.create", award, {
@@ -208,14 +209,14 @@ def record_award(request, project, lot, *, winner_org, amount, bid_id=None, rank
     return award
 
 
-def contract_late_from(awarded_at):
-    """"Within 30 days" counts dates (RULES.md): late from the Beijing midnight that starts the 31st day."""
+def contract_late_from(awarded_at, days):
+    """"Within 30 days" (``days``) counts dates (RULES.md): late from the Beijing midnight that starts the 31st day."""
     from datetime import datetime, time
 
     from ..i18n import LOCAL_TZ
     from ..rules import local_date
 
-    day = local_date(awarded_at) + timedelta(days=CONTRACT_DAYS + 1)
+    day = local_date(awarded_at) + timedelta(days=days + 1)
     return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 
 
@@ -313,7 +314,8 @@ def contract_due(deadline, request):
     if contract is not None:
         return "contract recorded"
     audit.record(request, "contract.late", award, {"lot_id": award.lot_id, "awarded_at": award.awarded_at,
-                                                   "days": CONTRACT_DAYS}, project_id=award.project_id, system=True)
+                                                   "days": request.registry["legal_limits"]["core.contract_days"]},
+                 project_id=award.project_id, system=True)
     return "contract late"
 
 

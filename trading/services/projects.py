@@ -313,7 +313,7 @@ def check_rules(request, view, now, amendment=None):
     calendar = WorkCalendar(request.dbsession)
     found = []
     for results in request.registry["plugin_manager"].hook.ggzy_check_rules(
-        project=view, now=now, calendar=calendar, amendment=amendment
+        project=view, now=now, calendar=calendar, amendment=amendment, limits=request.registry["legal_limits"]
     ):
         found.extend(results or [])
     method = method_of(request, view.method)

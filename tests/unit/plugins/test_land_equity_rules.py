@@ -7,6 +7,7 @@ import pytest
 
 import plugins.equity
 import plugins.land
+from trading.legal_limits import legal
 from trading.rules import AmendmentView, LotView, ProjectView
 from tests.unit.trading.test_timeline_rules import WeekendCalendar, warned
 
@@ -54,9 +55,12 @@ def sale(method, lots=None, params=None, **timeline):
                        timeline={name: moment for name, moment in instants.items() if moment is not None})
 
 
-def check(project, now=NOW, amendment=None, calendar=CALENDAR):
+LEGAL = legal()  # the legal values: an app without ggzy.rules.* settings
+
+
+def check(project, now=NOW, amendment=None, calendar=CALENDAR, limits=LEGAL):
     plugin = plugins.equity if project.method.startswith("equity.") else plugins.land
-    return plugin.ggzy_check_rules(project=project, now=now, calendar=calendar, amendment=amendment)
+    return plugin.ggzy_check_rules(project=project, now=now, calendar=calendar, amendment=amendment, limits=limits)
 
 
 def blocking(results):
@@ -76,11 +80,11 @@ def test_each_plugin_ignores_the_others_methods():
     for method in ("tendering.open", "procurement.open", "equity.transfer"):
         project = sale("land.listing", listing_from=at(11, 1))
         project.method = method
-        assert plugins.land.ggzy_check_rules(project=project, now=NOW, calendar=CALENDAR, amendment=None) == []
+        assert plugins.land.ggzy_check_rules(project=project, now=NOW, calendar=CALENDAR, amendment=None, limits=LEGAL) == []
     for method in ("tendering.open", "land.listing", "land.auction"):
         project = sale("equity.transfer", disclosure_until=at(11, 1))
         project.method = method
-        assert plugins.equity.ggzy_check_rules(project=project, now=NOW, calendar=CALENDAR, amendment=None) == []
+        assert plugins.equity.ggzy_check_rules(project=project, now=NOW, calendar=CALENDAR, amendment=None, limits=LEGAL) == []
 
 
 # land.listing

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plugins.procurement import ggzy_check_rules
+from trading.legal_limits import legal
 from trading.rules import AmendmentView, LotView, ProjectView
 from tests.unit.trading.test_timeline_rules import WeekendCalendar, warned
 
@@ -52,8 +53,11 @@ def purchase(method="procurement.open", lots=None, params=None, **timeline):
                        published_at=None)
 
 
-def check(project, now=NOW, amendment=None, calendar=CALENDAR):
-    return ggzy_check_rules(project=project, now=now, calendar=calendar, amendment=amendment)
+LEGAL = legal()  # the legal values: an app without ggzy.rules.* settings
+
+
+def check(project, now=NOW, amendment=None, calendar=CALENDAR, limits=LEGAL):
+    return ggzy_check_rules(project=project, now=now, calendar=calendar, amendment=amendment, limits=limits)
 
 
 def blocking(results):

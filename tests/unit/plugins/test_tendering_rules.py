@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from plugins.tendering import ggzy_check_rules
+from trading.legal_limits import legal
 from trading.rules import AmendmentView, LotView, ProjectView
 from tests.unit.trading.test_timeline_rules import WeekendCalendar, warned
 
@@ -31,8 +32,11 @@ def tender(method="tendering.open", lots=None, params=None, **timeline):
                        timeline={name: moment for name, moment in instants.items() if moment is not None})
 
 
-def check(project, now=NOW, amendment=None, calendar=CALENDAR):
-    return ggzy_check_rules(project=project, now=now, calendar=calendar, amendment=amendment)
+LEGAL = legal()  # the legal values: an app without ggzy.rules.* settings
+
+
+def check(project, now=NOW, amendment=None, calendar=CALENDAR, limits=LEGAL):
+    return ggzy_check_rules(project=project, now=now, calendar=calendar, amendment=amendment, limits=limits)
 
 
 def blocking(results):

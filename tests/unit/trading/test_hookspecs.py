@@ -7,6 +7,7 @@ import pytest
 
 from trading import hookspecs
 from trading.hookspecs import hookimpl
+from trading.legal_limits import legal
 from trading.plugins import CORE_PLUGINS, DEFAULT_PLUGINS, make_plugin_manager
 
 TESTS = pathlib.Path(__file__).resolve().parents[2]
@@ -87,7 +88,7 @@ def test_rules_and_alert_rules_are_collected_from_every_plugin():
 
     pm = make_plugin_manager(extra=[One(), Two()])
     view = ProjectView(id=None, method="test.method", sector="test", timeline={}, params={})
-    found = pm.hook.ggzy_check_rules(project=view, now=None, calendar=None, amendment=None)
+    found = pm.hook.ggzy_check_rules(project=view, now=None, calendar=None, amendment=None, limits=legal(pm))
     assert sorted(x for xs in found for x in xs) == ["a", "b"]
     contributed = [x for xs in pm.hook.ggzy_alert_rules() for x in xs]
     assert "rule.one" in contributed and "rule.two" in contributed
@@ -115,14 +116,15 @@ def test_committee_minimum_comes_from_the_method_plugin():
             return 9 if project.method == "custom.method" else None
 
     pm = make_plugin_manager(extra=[Custom()])
+    limits = legal(pm)
     custom = ProjectView(id=None, method="custom.method", sector="custom", timeline={}, params={})
-    assert pm.hook.ggzy_committee_minimum(project=custom, lot=None) == 9
+    assert pm.hook.ggzy_committee_minimum(project=custom, lot=None, limits=limits) == 9
     big = ProjectView(id=None, method="procurement.open", sector="procurement", timeline={}, params={},
                       lots=[LotView(id="l", number=1, title="t", budget=__import__("decimal").Decimal("10000000.00"))])
-    assert pm.hook.ggzy_committee_minimum(project=big, lot=None) == 7
+    assert pm.hook.ggzy_committee_minimum(project=big, lot=None, limits=limits) == 7
     small = ProjectView(id=None, method="procurement.competitive_negotiation", sector="procurement", timeline={},
                         params={})
-    assert pm.hook.ggzy_committee_minimum(project=small, lot=None) == 3
+    assert pm.hook.ggzy_committee_minimum(project=small, lot=None, limits=limits) == 3
 
 
 def test_reference_data_of_every_plugin_is_loaded_by_initdb_in_one_call():
