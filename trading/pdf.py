@@ -1,5 +1,6 @@
 """PDFs rendered by WeasyPrint from Jinja2 templates (templates/pdf/), with a CJK font and their own hash."""
 import hashlib
+import logging
 import threading
 
 from pyramid.renderers import render
@@ -8,6 +9,8 @@ from pyramid.response import Response
 PDF_TEMPLATES = "trading:templates/pdf/"
 
 _fonts = threading.local()
+
+log = logging.getLogger(__name__)
 
 
 def html_for(request, template, values):
@@ -71,7 +74,13 @@ def render_kept_pdf(request, template, values, filename):
         if data is not None:
             return pdf_response(data, filename, kept.file_key)
     data = write_pdf(request, html)
-    key, size = store.put_bytes(data)
+    from .storage import StorageFull
+
+    try:
+        key, size = store.put_bytes(data)
+    except StorageFull:
+        log.warning("file store full: %s served without being kept", filename)
+        return pdf_response(data, filename)  # the document is whole; only keeping it failed
     _keep(request, {"html_hash": html_hash, "template": template, "file_key": key, "size": size,
                     "rendered_at": request.clock.now()})
     return pdf_response(data, filename, key)

@@ -57,3 +57,20 @@ def test_the_notice_is_rendered_once_then_served_from_the_store(api, script, reg
     assert len(renders) == 3 and renders[2] == renders[0]
     assert restored.headers["X-Content-SHA256"] == hashlib.sha256(restored.body).hexdigest()
     assert award["notice_hash"][:16] in pdftotext(restored.body).replace("\n", "")
+
+
+def test_a_full_file_store_still_serves_the_notice_it_cannot_keep(api, script, registry, dbsession, monkeypatch):
+    from trading.storage import FileStore, StorageFull
+
+    project, bids, _members, _ranking = finalized_lowest_price(api, script)
+    api.post(lot_path(project) + "/publicity", as_user="officer1", status=201)
+    set_clock(api, at(24, 9, 30))
+    api.post(lot_path(project) + "/award", {"bid_id": bids["bidder2"]}, as_user="officer1", status=201)
+
+    def full(self, data):
+        raise StorageFull()
+
+    monkeypatch.setattr(FileStore, "put_bytes", full)
+    served = api.get(lot_path(project) + "/award/notice.pdf", as_user="officer1", status=200)
+    assert served.body.startswith(b"%PDF") and served.headers["X-Content-SHA256"] == hashlib.sha256(served.body).hexdigest()
+    assert dbsession.execute(select(RenderedPdf)).first() is None  # nothing kept, nothing half-kept
