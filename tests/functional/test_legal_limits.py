@@ -6,12 +6,14 @@ from trading.config import configure
 from trading.settings import SettingsError
 
 from .auction_helpers import equity_body, land_listing_body
-from .sealed import Parties, at, iso, procurement_body, tendering_body
+from .experts.helpers import draw_body
+from .sealed import Parties, at, iso, procurement_body, register_and_pay, set_clock, submit_bid, tendering_body
 
 STRICT = {
     "ggzy.rules.tendering.bid_period_days": "25",
     "ggzy.rules.tendering.deposit_share": "0.01",
     "ggzy.rules.tendering.publicity_days": "5",
+    "ggzy.rules.tendering.committee_min": "7",
     "ggzy.rules.procurement.docs_period_working_days": "6",
     "ggzy.rules.procurement.min_bids": "4",
     "ggzy.rules.land.announcement_days": "25",
@@ -99,6 +101,22 @@ def test_equity_disclosure_and_appraisal_share_raised(strict, parties):
     assert "below 95% of the appraisal" in below["message"] and below["minimum"] == "5035000.00"
     publish(strict, equity_body(parties, timeline={"disclosure_until": iso(at(30, 10)), "auction_at": iso(at(31, 10))}),
             200)
+
+
+def test_tendering_committee_raised_to_7(strict, parties):
+    lots = [{"title": "一标段", "budget": "1000000.00", "deposit": "10000.00"}]
+    timeline = {"docs_from": iso(at(1)), "docs_until": iso(at(8, 17)), "bid_deadline": iso(at(26, 9, 30))}
+    project = publish(strict, tendering_body(parties, lots=lots, timeline=timeline), 200)
+    for index, (username, _org) in enumerate(parties.bidders):
+        register_and_pay(strict, project, username)
+        submit_bid(strict, project, username, f"90{index}000.00")
+    set_clock(strict, at(26, 10))
+    path = f"projects/{project['id']}/expert-draws"
+    details = strict.post(path, draw_body((("A0101", 5),), evaluation_day=28), as_user="officer1",
+                          status=422).json["error"]["details"]
+    assert [(d["rule"], d["minimum"]) for d in details] == [("draw.composition", 7)]
+    assert "at least 7 members" in details[0]["message"]
+    strict.post(path, draw_body((("A0101", 7),), evaluation_day=28), as_user="officer1", status=201)
 
 
 def test_methods_show_the_effective_numbers(strict, api):
