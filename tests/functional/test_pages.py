@@ -84,3 +84,22 @@ def test_methods_page_lists_every_method(api):
 def test_pages_use_no_external_resources(api):
     page = api.app.get("/")
     assert not re.search(r'(src|href)="(https?:)?//', page.text)
+
+
+def _page_login(api, username, next_url=None):
+    form = api.app.get("/login")
+    fields = {"username": username, "password": PASSWORD, "csrf_token": csrf_of(form)}
+    if next_url is not None:
+        fields["next"] = next_url
+    return api.app.post("/login", fields, status=303)
+
+
+def test_the_administrators_header_links_to_the_expert_pool(api, users):
+    assert 'href="/admin/experts"' not in api.app.get("/").text
+    _page_login(api, "officer", "/")
+    assert 'href="/admin/experts"' not in api.app.get("/").text
+    api.app.post("/logout", {"csrf_token": csrf_of(api.app.get("/"))}, status=303)
+    _page_login(api, "admin", "/")
+    page = api.app.get("/")
+    assert re.search(r'<a href="/admin/experts">Expert pool</a>', page.text)
+    api.app.get("/admin/experts", status=200)
