@@ -103,3 +103,19 @@ def test_the_administrators_header_links_to_the_expert_pool(api, users):
     page = api.app.get("/")
     assert re.search(r'<a href="/admin/experts">Expert pool</a>', page.text)
     api.app.get("/admin/experts", status=200)
+
+
+def test_logging_in_without_a_next_address_lands_in_the_roles_workspace(api, users):
+    workspaces = {"officer": "/officer", "bidder": "/bidder", "expert": "/expert", "inspector": "/inspector",
+                  "admin": "/admin/calendar"}
+    # the home page's own login link asks for no page in particular
+    assert 'href="/login"' in api.app.get("/").text
+    for role, path in workspaces.items():
+        response = _page_login(api, role)
+        assert response.location.endswith(path), (role, response.location)
+        home = api.app.get("/")
+        assert f'<a class="button" href="{path}">Go to your workspace</a>' in home.text
+        api.app.get(path, status=200)
+        api.app.post("/logout", {"csrf_token": csrf_of(home)}, status=303)
+    # an explicit next address still wins
+    assert _page_login(api, "officer", "/projects").location.endswith("/projects")

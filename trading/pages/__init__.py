@@ -18,6 +18,27 @@ ROLE_HOME = {
 }
 
 
+# each role's workspace (a plugin's route when the plugin serves it; home when that plugin is not loaded)
+ROLE_WORKSPACE = {
+    "admin": "admin.calendar",
+    "officer": "officer.home",
+    "bidder": "bidder.home",
+    "expert": "experts.invitations",
+    "inspector": "inspector.alerts",
+}
+
+
+def workspace_url(request, user, path=False):
+    """The user's workspace address, or None when the role has none in this installation."""
+    route = ROLE_WORKSPACE.get(user.role) if user else None
+    if route is None:
+        return None
+    try:
+        return request.route_path(route) if path else request.route_url(route)
+    except KeyError:
+        return None
+
+
 def form_errors(request, error):
     """A refusal as a form shows it: the message, field -> message, and the broken rules."""
     translate = request.localizer.translate
@@ -46,7 +67,8 @@ def _safe_next(request, target):
 
 @view_config(route_name="home", renderer="home.jinja2", permission=Permission.PUBLIC)
 def home(request):
-    return {"methods": list(request.registry["methods"]), "role_home": ROLE_HOME}
+    return {"methods": list(request.registry["methods"]), "role_home": ROLE_HOME,
+            "workspace": workspace_url(request, request.user, path=True)}
 
 
 @view_config(route_name="methods", renderer="methods.jinja2", permission=Permission.PUBLIC)
@@ -74,6 +96,9 @@ def login_submit(request):
         request.response.status_int = error.status
         return {"next": next_url, "error": error.message, "username": username}
     headers = remember(request, user.id)
+    if not next_url:
+        # no page asked for: the role's own workspace
+        return HTTPSeeOther(location=workspace_url(request, user) or request.route_url("home"), headers=headers)
     return HTTPSeeOther(location=_safe_next(request, next_url), headers=headers)
 
 
