@@ -2,7 +2,7 @@
 
 Not a test: it prints a table and exits 0 whatever the figures (it exits non-zero only if it crashes).
 Run it with `make bench`, or alone:
-`.venv/bin/python bench/bench_audit_verify.py [--events 1000000] [--backend postgresql|sqlite|both]`.
+`.venv/bin/python bench/bench_audit_verify.py [--events 1000000] [--backend postgresql|sqlite|both] [--runs 2]`.
 
 The chain is generated with the real functions of trading/audit.py (``canonical_json`` for each event's data,
 ``canonical_event`` and ``chain_hash`` for its link) and bulk loaded (COPY on PostgreSQL, executemany on
@@ -200,7 +200,8 @@ def time_verify(engine):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=EVENTS, help=f"events in the chain (default {EVENTS:,})")
-    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="postgresql",
+                        help="database(s) to verify on (default postgresql; both takes about twice as long)")
     parser.add_argument("--runs", type=int, default=2, help="verifications per backend (default 2)")
     args = parser.parse_args(argv)
     backends = ["postgresql", "sqlite"] if args.backend == "both" else [args.backend]

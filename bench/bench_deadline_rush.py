@@ -409,6 +409,10 @@ def main(argv=None):
     print(f"server CPU per bid: {per_bid} ms in gunicorn's workers + {per_bid_db} ms in PostgreSQL; "
           f"sealing alone {before['cpu_per_seal'] * 1000:.1f} / {after['cpu_per_seal'] * 1000:.1f} ms a seal "
           f"(before / after); CPU seconds of each worker during the rush: {result['split']}")
+    if app_cpu is not None and db_cpu is not None and accepted:
+        seal_cpu = (before["cpu_per_seal"] + after["cpu_per_seal"]) / 2
+        print(f"in CPU, whatever else the machine runs: a seal costs {seal_cpu * 1000:.1f} ms, a bid "
+              f"{(app_cpu + db_cpu) / accepted * 1000:.1f} ms of server CPU: {seal_cpu / ((app_cpu + db_cpu) / accepted):.0%}")
     print(f"statuses: {result['statuses']}; errors: {result['errors'] or 'none'}")
     print("checks: every 201 is one stored bid with its receipt, one file and one bid.submit event"
           if not problems else "PROBLEMS: " + "; ".join(problems))
