@@ -598,7 +598,7 @@ def invitation_answer(request):
         errors = form_errors(request, error)
         if error.code == "invitation.closed":
             # the service's message carries the raw status code: say it in the page's language
-            errors["message"] = _t(request, _("This invitation is no longer open: it is ${status}.",
+            errors["message"] = _t(request, _("This invitation is no longer open. Its status: ${status}.",
                                               mapping={"status": _t(request, _(invitation.status))}))
         return invitation_page(request, invitation, errors, action, reason)
     return HTTPSeeOther(location=request.route_url("experts.invitations"))

@@ -176,7 +176,7 @@ def test_bidder_registers_pays_downloads_asks_bids_withdraws_resubmits_and_decry
 
     bank_notice(api, "test-bank-secret", account, "20000.00", "ref-page-1")
     page = client.get(page_url(project))
-    assert re.search(r'class="status status-qualified">qualified<', page.text)
+    assert re.search(r'class="status status-qualified">Qualified<', page.text)
     workspace = client.get("/bidder")
     assert account in workspace.text and "qualified" in workspace.text
 

@@ -66,6 +66,29 @@ def test_announcements_list_shows_each_published_project_in_beijing_time(api, pa
     assert f'href="/projects/{project["id"]}"' in page.text
 
 
+def test_every_status_code_a_page_shows_has_an_english_and_a_chinese_label(api, parties):
+    from pyramid.i18n import make_localizer
+
+    from experts.models import EXPERT_STATUSES, INVITATION_STATUSES
+    from trading.catalogs import LOCALE_DIR
+    from trading.i18n import _
+    from trading.models.bids import BID_STATUSES
+    from trading.models.projects import LOT_STATUSES, PROJECT_STATUSES
+
+    codes = (set(PROJECT_STATUSES) | set(LOT_STATUSES) | set(BID_STATUSES) | set(EXPERT_STATUSES)
+             | set(INVITATION_STATUSES) | {"committed", "drawn", "complete", "insufficient"}  # draws
+             | {"scoring", "finalized"} | {"pending_deposit", "qualified"})  # evaluations, registrations
+    locale_dir = str(LOCALE_DIR)
+    english, chinese = make_localizer("en", [locale_dir]), make_localizer("zh_CN", [locale_dir])
+    unlabelled = sorted(code for code in codes if english.translate(_(code)) == code)
+    untranslated = sorted(code for code in codes if not re.search(r"[\u4e00-\u9fff]", chinese.translate(_(code))))
+    assert not unlabelled and not untranslated, (unlabelled, untranslated)
+    # and the announcements list reads the label, not the code
+    create_and_publish(api, tendering_body(parties))
+    page = api.app.get("/projects", headers={"Accept-Language": "en"})
+    assert '<span class="status status-announced">Announced</span>' in page.text
+
+
 def test_announcements_hide_drafts_from_the_public(api, parties):
     draft = api.post("projects", tendering_body(parties, title="尚未发布的草稿"), as_user="officer1", status=201).json
     assert "尚未发布的草稿" not in api.app.get("/projects").text

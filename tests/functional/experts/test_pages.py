@@ -256,7 +256,7 @@ def test_expert_accepts_one_invitation_and_declines_another(api, script, dbsessi
 
     # a stale page: the invitation is closed now, and the page says so with a 409
     closed = post_form(client, second, {"action": "accept"}, status=409, page=client.get(first))
-    assert "This invitation is closed" in closed.text and "it is declined" in closed.text
+    assert "This invitation is closed" in closed.text and "Its status: Declined." in closed.text
 
 
 def test_an_expired_invitation_is_refused_clearly(api, script):
@@ -270,7 +270,7 @@ def test_an_expired_invitation_is_refused_clearly(api, script):
     assert "Accept the invitation" in form.text
     set_clock(api, at(21, 10, 31))
     page = post_form(client, link, {"action": "accept"}, status=409, page=form)
-    assert "invitation.closed" in page.text and "it is expired" in page.text
+    assert "invitation.closed" in page.text and "Its status: Expired." in page.text
     assert "Accept the invitation" not in page.text
 
 
