@@ -80,15 +80,32 @@ RULE_HELP = {
     "sealed.access_attempt": _("Someone other than its owner tried to read a sealed bid before the opening."),
     "expert.score_deviation": _("One member's total for a bid differs from the mean of the other members' totals "
                                 "by more than 30%."),
-    "expert.record_late": _("Conduct records of committee members were missing 5 working days after the "
+    "expert.record_late": _("Conduct records of committee members were missing ${days} working days after the "
                             "evaluation was finalised."),
     "award.not_first_candidate": _("The award went to a bid other than the first-ranked candidate; check the "
                                    "stated reason (Reg Art 55)."),
     "award.above_budget": _("The awarded amount exceeds the lot's budget."),
     "contract.amount_deviation": _("The contract amount differs from the awarded amount."),
-    "contract.late": _("No contract was signed 30 days after the award notice."),
+    "contract.late": _("No contract was signed ${days} days after the award notice."),
     "auction.single_bidder": _("The lot was awarded with only one bidder taking part."),
 }
+
+# the legal number (trading.legal_limits) a rule's help text states as ${days}: the effective setting, not the law's
+RULE_HELP_DAYS = {
+    "expert.record_late": "experts.record_working_days",
+    "contract.late": "core.contract_days",
+}
+
+
+def rule_help(request, rule):
+    """The rule's help text in the page's language, stating the centre's effective period; None for no help."""
+    if rule not in RULE_HELP:
+        return None
+    limit = RULE_HELP_DAYS.get(rule)
+    if limit is None:
+        return _t(request, RULE_HELP[rule])
+    return _t(request, _(RULE_HELP[rule], mapping={"days": request.registry["legal_limits"][limit]}))
+
 
 # Evidence keys, as people read them; the rule's own keys come first, in this order.
 EVIDENCE_LABELS = {
@@ -623,7 +640,7 @@ def alert_page(request, alert, errors=None, action=None, values=None):
     return {
         **context,
         "alert": alert, "title": rule_titles(request).get(alert.rule, alert.rule),
-        "help": _t(request, RULE_HELP[alert.rule]) if alert.rule in RULE_HELP else None,
+        "help": rule_help(request, alert.rule),
         "project": project, "lot": lot, "users": users,
         "evidence": evidence_view(request, alert), "history": alert_history(request, alert),
         "errors": errors, "action": action, "values": values or {},

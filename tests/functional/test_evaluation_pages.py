@@ -374,3 +374,25 @@ def test_the_pages_render_in_chinese(api, scoring):
     assert '<html lang="zh-CN">' in browser(api).get(f"/projects/{project['id']}/results",
                                                       headers={"Accept-Language": "zh-CN"}).text
 
+
+
+def test_the_contract_period_the_pages_state_is_the_centres_setting(api, script, registry, monkeypatch):
+    from trading import pdf
+
+    from .test_inspector_pages import stricter
+
+    project, bids, members = finalisable(api, script)
+    for member in members:
+        api.post(lot_api(project) + "/evaluation/sign", as_user=member)
+    api.post(lot_api(project) + "/evaluation/finalize", as_user="officer1")
+    api.post(lot_api(project) + "/publicity", as_user="officer1")
+    set_clock(api, at(24, 9, 30))
+    api.post(lot_api(project) + "/award", {"bid_id": bids["bidder2"]}, as_user="officer1")
+    stricter(registry, monkeypatch, **{"core.contract_days": 20})
+    page = log_in(api, "officer1").get(officer_url(project))
+    assert "The contract is due within 20 days of the award notice" in text_of(page)
+    rendered = []
+    html_for = pdf.html_for
+    monkeypatch.setattr(pdf, "html_for", lambda *args: rendered.append(html_for(*args)) or rendered[-1])
+    log_in(api, "bidder2").get(f"/api/v1/{lot_api(project)}/award/notice.pdf")
+    assert "Please sign the contract with the owner within 20 days of this notice." in rendered[0]

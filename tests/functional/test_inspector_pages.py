@@ -364,3 +364,28 @@ def test_pages_render_in_chinese(api, alert, project):
                  f"/inspector/projects/{project['id']}/timeline", "/inspector/figures", "/inspector/projects"):
         page = api.app.get(path)
         assert '<html lang="zh-CN">' in page.text
+
+
+def stricter(registry, monkeypatch, **values):
+    """The app's legal numbers with some lowered, as a stricter centre's ggzy.rules.* settings give them."""
+    from trading.legal_limits import Limits
+
+    limits = registry["legal_limits"]
+    monkeypatch.setitem(registry, "legal_limits", Limits(limits.table.values(), {**dict(limits), **values}))
+
+
+def test_the_late_rules_help_states_the_centres_period_not_the_laws(api, project, script, registry, monkeypatch):
+    from monitoring.engine import Finding, all_rules, raise_alert
+
+    rules = {rule.code: rule for rule in all_rules(registry)}
+    with script() as request:
+        ids = {code: raise_alert(request, rules[code], Finding("lot", project["lots"][0]["id"], {"days": 1},
+                                                                project_id=project["id"],
+                                                                lot_id=project["lots"][0]["id"])).id
+               for code in ("contract.late", "expert.record_late")}
+    stricter(registry, monkeypatch, **{"core.contract_days": 20, "experts.record_working_days": 3})
+    login_page(api, "inspector1")
+    assert "No contract was signed 20 days after the award notice." in text_of(api.app.get(
+        f"/inspector/alerts/{ids['contract.late']}"))
+    assert "missing 3 working days after the evaluation was finalised" in text_of(api.app.get(
+        f"/inspector/alerts/{ids['expert.record_late']}"))

@@ -493,3 +493,13 @@ def test_every_form_field_has_a_label(api, parties):
         assert len(ids) == len(inputs), page.request.url  # every visible field has an id ...
         for field_id in ids:  # ... and a label for it
             assert f'for="{field_id}"' in html, (page.request.url, field_id)
+
+
+def test_the_amendment_hint_states_the_centres_notice_period(api, parties, registry, monkeypatch):
+    from .test_inspector_pages import stricter
+
+    project = create_and_publish(api, tendering_body(parties))
+    login_page(api, "officer1")
+    stricter(registry, monkeypatch, **{"tendering.amendment_notice_days": 18})
+    page = api.app.get(f"/officer/projects/{project['id']}")
+    assert "An amendment less than 18 days before the bid deadline must move the deadline." in page.text
