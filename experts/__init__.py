@@ -49,6 +49,7 @@ def ggzy_includeme(config):
     add("experts.invitation", "/expert/invitations/{invitation_id}")
     add("experts.draws", "/officer/projects/{project_id}/draws")
     add("experts.draw", "/draws/{draw_id}")
+    add("experts.conduct", "/officer/projects/{project_id}/lots/{lot_id}/conduct")
     config.scan("experts.views")
     config.scan("experts.pages")
 

@@ -811,3 +811,81 @@ def draw_action(request):
         request.response.status_int = error.status
         return draw_page(request, draw, _errors(request, error))
     return HTTPSeeOther(location=request.route_url("experts.draw", draw_id=draw.id))
+
+
+# --- the officer's conduct records after an evaluation (X198 Art 21) --------------------------------------------
+
+RATING_OPTIONS = [(str(n), str(n)) for n in range(5, 0, -1)]
+NOTE_MAX = 2000
+
+
+def _conduct_lot(request):
+    from trading.services import projects
+
+    project = load_project(request, request.matchdict["project_id"])
+    return project, projects.get_lot(request, project, request.matchdict["lot_id"])
+
+
+def conduct_page(request, project, lot, errors=None, failed_member=None, values=None):
+    """Each member of the lot's finalised evaluation, with the conduct recorded or the form to record it."""
+    from trading.models import Evaluation
+
+    evaluation = request.dbsession.execute(select(Evaluation).where(Evaluation.lot_id == lot.id)).scalar_one_or_none()
+    members = list(evaluation.members) if evaluation is not None else []
+    recorded = {}
+    if members:
+        for record in request.dbsession.execute(select(ExpertRecord).where(
+                ExpertRecord.lot_id == lot.id, ExpertRecord.kind == "rating",
+                ExpertRecord.expert_id.in_([m.expert_id for m in members]))).scalars():
+            recorded.setdefault(record.expert_id, record)
+    finalized = evaluation is not None and evaluation.status == "finalized"
+    if failed_member not in {m.expert_id for m in members}:
+        failed_member = None  # the refusal shows above the members
+    return {"project": project, "lot": lot, "evaluation": evaluation, "finalized": finalized,
+            "members": sorted(members, key=lambda m: m.position), "recorded": recorded,
+            "missing": sum(1 for m in members if m.expert_id not in recorded),
+            "errors": errors, "failed_member": failed_member, "values": values or {},
+            "rating_options": RATING_OPTIONS}
+
+
+@view_config(route_name="experts.conduct", renderer="experts/conduct.jinja2", request_method="GET",
+             permission=Permission.PROJECTS_MANAGE)
+def conduct_view(request):
+    project, lot = _conduct_lot(request)
+    return conduct_page(request, project, lot)
+
+
+@view_config(route_name="experts.conduct", renderer="experts/conduct.jinja2", request_method="POST",
+             permission=Permission.PROJECTS_MANAGE)
+def conduct_record(request):
+    """One member's rating and note, through the service POST .../expert-records uses (its audit event included)."""
+    from .conduct import rate
+
+    project, lot = _conduct_lot(request)
+    post = request.POST
+    expert_id = (post.get("expert_id") or "").strip()[:64]
+    values = {"rating": (post.get("rating") or "").strip()[:8], "note": post.get("note") or ""}
+    try:
+        details = []
+        rating = None
+        if not re.fullmatch(r"[1-5]", values["rating"]):
+            details.append(field_error("rating", _("Choose a rating from 1 to 5.")))
+        else:
+            rating = int(values["rating"])
+        note = _text(post, "note", details, limit=NOTE_MAX)
+        if not expert_id:
+            details.append(field_error("expert_id", _("This expert is not a member of the lot's committee.")))
+        _refuse(details)
+        with request.dbsession.begin_nested():
+            rate(request, project, lot, expert_id, rating, note or None)
+    except DomainError as error:
+        request.response.status_int = error.status
+        request.dbsession.expire_all()
+        return conduct_page(request, project, lot, _errors(request, error), expert_id, values)
+    from trading.models import Evaluation, EvaluationMember
+
+    name = request.dbsession.execute(select(EvaluationMember.name).join(Evaluation).where(
+        Evaluation.lot_id == lot.id, EvaluationMember.expert_id == expert_id)).scalar_one_or_none()
+    flash(request, _("The conduct of ${name} is recorded.", mapping={"name": name or expert_id}))
+    return HTTPSeeOther(location=request.route_url("experts.conduct", project_id=project.id, lot_id=lot.id,
+                                                   _anchor="member-" + expert_id))

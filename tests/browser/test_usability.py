@@ -94,7 +94,8 @@ def pages_of(server, role):
         return ["/officer", "/officer/projects/new", "/officer/projects/new?method=tendering.open",
                 f"/officer/projects/{announced['id']}", f"/officer/projects/{announced['id']}/opening",
                 f"/officer/projects/{evaluating['id']}/lots/{evaluating['lots'][0]['id']}/evaluation",
-                f"/officer/projects/{evaluating['id']}/draws"]
+                f"/officer/projects/{evaluating['id']}/draws",
+                f"/officer/projects/{publicity['id']}/lots/{publicity['lots'][0]['id']}/conduct"]
     if role == "expert":
         sheet = f"/expert/evaluations/{evaluating['id']}/{evaluating['lots'][0]['id']}"
         return ["/expert", "/expert/evaluations", sheet]

@@ -396,3 +396,38 @@ def test_the_contract_period_the_pages_state_is_the_centres_setting(api, script,
     monkeypatch.setattr(pdf, "html_for", lambda *args: rendered.append(html_for(*args)) or rendered[-1])
     log_in(api, "bidder2").get(f"/api/v1/{lot_api(project)}/award/notice.pdf")
     assert "Please sign the contract with the owner within 20 days of this notice." in rendered[0]
+
+
+def test_the_officer_records_each_members_conduct_after_the_evaluation(api, script):
+    project, _bids, members = finalisable(api, script)
+    officer = log_in(api, "officer1")
+    conduct_url = officer_url(project).replace("/evaluation", "/conduct")
+    assert "Members are rated after the evaluation is finalised." in officer.get(conduct_url).text
+    for member in members:
+        api.post(lot_api(project) + "/evaluation/sign", as_user=member)
+    api.post(lot_api(project) + "/evaluation/finalize", as_user="officer1")
+    assert f'href="{conduct_url}"' in officer.get(officer_url(project)).text
+
+    page = officer.get(conduct_url)
+    expert_ids = re.findall(r'name="expert_id" value="([^"]+)"', page.text)
+    assert len(expert_ids) == 5 and "5 of 5 members still to be rated." in text_of(page)
+    first = expert_ids[0]
+    fields = {"csrf_token": csrf_of(page), "expert_id": first}
+    unrated = officer.post(conduct_url, {**fields, "note": "准时"}, status=400)
+    assert field_error(unrated, "rating-1") == "Choose a rating from 1 to 5."
+    assert "准时" in unrated.text  # what was typed stays
+    assert field_error(officer.post(conduct_url, {**fields, "rating": "6"}, status=400), "rating-1") == (
+        "Choose a rating from 1 to 5.")
+    stranger = officer.post(conduct_url, {**fields, "expert_id": "nobody", "rating": "3"}, status=404)
+    assert "This expert is not a member of the lot&#39;s committee." in stranger.text
+
+    done = officer.post(conduct_url, {**fields, "rating": "4", "note": "准时到场，评审认真"}, status=303).follow()
+    assert "is recorded." in done.text and "准时到场，评审认真" in done.text and "4 of 5 members still to be rated." in text_of(done)
+    assert f'name="expert_id" value="{first}"' not in done.text
+    history = api.get(f"experts/{first}/records", as_user="admin1").json["items"]
+    assert any(r["kind"] == "rating" for r in history)
+    events = api.get(f"audit?action=expert.rating&project_id={project['id']}", as_user="inspector1").json["items"]
+    assert [e["object_id"] for e in events] == [first]
+    again = officer.post(conduct_url, {**fields, "rating": "5"}, status=409)
+    assert "already recorded" in again.text
+    assert '<a href="' + officer_url(project) + '">← Back to the evaluation</a>' in done.text
