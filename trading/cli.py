@@ -55,12 +55,21 @@ def cmd_create_user(args):
     if not password:
         print("ggzy create-user: give the password on standard input with --password-stdin", file=sys.stderr)
         return 2
+    if args.expert_id and args.role != "expert":
+        print("ggzy create-user: --expert-id links an expert's login: use it with --role expert", file=sys.stderr)
+        return 2
     registry, env = load(args.ini)
     request = env["request"]
     try:
         with request.tm:
+            if args.expert_id:
+                from experts.models import Expert
+
+                if request.dbsession.get(Expert, args.expert_id) is None:
+                    print(f"ggzy create-user: no expert of the pool has the id {args.expert_id}", file=sys.stderr)
+                    return 1
             user = accounts.create_user(request, username=args.username, password=password, role=args.role,
-                                        org_id=args.org, display_name=args.display_name)
+                                        org_id=args.org, expert_id=args.expert_id, display_name=args.display_name)
             user_id = user.id
     except DomainError as error:
         print(f"ggzy create-user: {error.code}: {_message(env, error)}", file=sys.stderr)
@@ -69,7 +78,8 @@ def cmd_create_user(args):
         return 1
     finally:
         env["closer"]()
-    print(json.dumps({"id": user_id, "username": args.username, "role": args.role, "org_id": args.org}))
+    print(json.dumps({"id": user_id, "username": args.username, "role": args.role, "org_id": args.org,
+                      "expert_id": args.expert_id}))
     return 0
 
 
@@ -238,6 +248,7 @@ def parser():
     p.add_argument("--role", required=True, choices=ROLES)
     p.add_argument("--org", default=None, help="organisation id")
     p.add_argument("--display-name", default=None)
+    p.add_argument("--expert-id", default=None, help="link an expert's login to this expert of the pool")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(run=cmd_create_user)
 

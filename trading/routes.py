@@ -96,6 +96,7 @@ def includeme(config):
     add("officer.opening", "/officer/projects/{project_id}/opening")
     # administrator pages
     add("admin.calendar", "/admin/calendar")
+    add("admin.users", "/admin/users")
     # bidder pages
     add("register_org", "/register")
     add("bidder.home", "/bidder")

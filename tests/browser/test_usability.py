@@ -103,7 +103,7 @@ def pages_of(server, role):
         return ["/inspector", "/inspector/audit", "/inspector/projects",
                 f"/inspector/projects/{announced['id']}/timeline",
                 "/inspector/chain", "/inspector/figures"]
-    return ["/admin/experts", "/admin/experts/new", "/admin/experts/import", "/admin/calendar",
+    return ["/admin/users", "/admin/experts", "/admin/experts/new", "/admin/experts/import", "/admin/calendar",
             f"/projects/{publicity['id']}/results", f"/projects/{publicity['id']}/opening"]
 
 

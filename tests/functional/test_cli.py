@@ -117,3 +117,27 @@ def test_pserve_serves_the_api_and_the_home_page(ini):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_create_user_links_an_expert_login_to_the_pool(ini, tmp_path):
+    from .experts.helpers import expert_body
+
+    body = expert_body(901)
+    columns = ("name", "id_number", "phone", "employer_name", "employer_uscc", "specialties", "region_code", "title")
+    values = {**body, "specialties": ";".join(body["specialties"])}
+    csv_path = tmp_path / "experts.csv"
+    csv_path.write_text(",".join(columns) + "\n" + ",".join(values[c] for c in columns) + "\n", encoding="utf-8")
+    ggzy("import-experts", ini, csv_path)
+    with sqlite3.connect(ini.parent / "var" / "ggzy.sqlite") as db:
+        expert_id = db.execute("SELECT id FROM experts WHERE id_number = ?", (body["id_number"],)).fetchone()[0]
+    out = ggzy("create-user", ini, "--username", "cli-expert", "--role", "expert", "--expert-id", expert_id,
+               "--password-stdin", stdin="a long password\n")
+    assert json.loads(out.stdout)["expert_id"] == expert_id
+    with sqlite3.connect(ini.parent / "var" / "ggzy.sqlite") as db:
+        assert db.execute("SELECT expert_id FROM users WHERE username = 'cli-expert'").fetchone()[0] == expert_id
+    unknown = ggzy("create-user", ini, "--username", "cli-expert2", "--role", "expert", "--expert-id", "nobody",
+                   "--password-stdin", stdin="a long password\n", check=False)
+    assert unknown.returncode == 1 and "no expert of the pool" in unknown.stderr
+    wrong_role = ggzy("create-user", ini, "--username", "cli-officer", "--role", "officer", "--expert-id", expert_id,
+                      "--password-stdin", stdin="a long password\n", check=False)
+    assert wrong_role.returncode == 2 and "--role expert" in wrong_role.stderr

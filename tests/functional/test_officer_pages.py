@@ -503,3 +503,68 @@ def test_the_amendment_hint_states_the_centres_notice_period(api, parties, regis
     stricter(registry, monkeypatch, **{"tendering.amendment_notice_days": 18})
     page = api.app.get(f"/officer/projects/{project['id']}")
     assert "An amendment less than 18 days before the bid deadline must move the deadline." in page.text
+
+
+def test_admin_lists_creates_links_an_expert_and_deactivates_users(api, parties):
+    from .experts.helpers import add_experts
+
+    expert = add_experts(api, 1, start=801)[0]
+    api.app.get("/admin/users", status=302)  # anonymous: to the login
+    login_page(api, "admin1")
+    page = api.app.get("/admin/users")
+    assert '<a href="/admin/users">Users</a>' in page.text
+    assert "officer1" in page.text and ">Officer<" in page.text and parties.bidders[0][0] in page.text
+    only = api.app.get("/admin/users", {"role": "inspector"})
+    assert "inspector1" in only.text and "officer1" not in only.text
+
+    # the expert's page leads to the form with the expert filled in
+    detail = api.app.get(f"/admin/experts/{expert['id']}")
+    link = re.search(r'href="(/admin/users\?expert_id=[^"#]+)#new-user"', detail.text).group(1)
+    form = api.app.get(link).forms["new-user-form"]
+    assert form["expert_id"].value == expert["id"] and form["role"].value == "expert"
+
+    token = csrf_of(page)
+    empty = api.app.post("/admin/users", {"csrf_token": token, "action": "create"}, status=400)
+    for field_id in ("user-username", "user-password", "user-role"):
+        assert field_error(empty, field_id), field_id
+    wrong = api.app.post("/admin/users", {"csrf_token": token, "action": "create", "username": "x1",
+                                          "password": "a long password", "role": "officer", "expert_id": expert["id"]},
+                         status=400)
+    assert field_error(wrong, "user-expert") == "Only a user of the role expert is linked to an expert of the pool."
+    unknown = api.app.post("/admin/users", {"csrf_token": token, "action": "create", "username": "x1",
+                                            "password": "a long password", "role": "expert", "expert_id": "nobody"},
+                           status=400)
+    assert field_error(unknown, "user-expert") == "No expert of the pool has this ID."
+    weak = api.app.post("/admin/users", {"csrf_token": token, "action": "create", "username": "x1",
+                                         "password": "short", "role": "expert", "expert_id": expert["id"]}, status=422)
+    assert field_error(weak, "user-password") == "The password needs at least 10 characters."
+    assert 'value="x1"' in weak.text  # what was typed stays, but the password
+
+    done = api.app.post("/admin/users", {"csrf_token": token, "action": "create", "username": "expert801",
+                                         "password": "a long password", "role": "expert", "expert_id": expert["id"]},
+                        status=303).follow()
+    assert "The user expert801 is created." in done.text
+    created = next(u for u in api.get("users?role=expert", as_user="admin1").json["items"]
+                   if u["username"] == "expert801")
+    assert created["expert_id"] == expert["id"]
+    taken = api.app.post("/admin/users", {"csrf_token": token, "action": "create", "username": "expert801",
+                                          "password": "a long password", "role": "officer"}, status=409)
+    assert "The username expert801 is taken." in taken.text
+
+    # deactivating: the user can no longer log in, the event is audited; the admin cannot lock itself out
+    officer = next(u for u in api.get("users?role=officer", as_user="admin1").json["items"])
+    gone = api.app.post("/admin/users", {"csrf_token": token, "action": "deactivate", "user_id": officer["id"]},
+                        status=303).follow()
+    assert f"The user {officer['username']} is deactivated" in gone.text
+    row = re.search(rf'<tr id="user-{officer["id"]}">.*?</tr>', gone.text, re.DOTALL).group(0)
+    assert ">no<" in row and "Deactivate" not in row
+    from webtest import TestApp
+
+    TestApp(api.app.app, extra_environ=api.app.extra_environ).post_json(
+        "/api/v1/auth/login", {"username": officer["username"], "password": PASSWORD}, status=401)
+    events = api.get("audit?action=user.deactivate", as_user="inspector1").json["items"]
+    assert [e["object_id"] for e in events] == [officer["id"]]
+    me = next(u for u in api.get("users?role=admin", as_user="admin1").json["items"] if u["username"] == "admin1")
+    self_refused = api.app.post("/admin/users", {"csrf_token": token, "action": "deactivate", "user_id": me["id"]},
+                                status=409)
+    assert "You cannot deactivate your own account." in self_refused.text

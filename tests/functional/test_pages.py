@@ -107,7 +107,7 @@ def test_the_administrators_header_links_to_the_expert_pool(api, users):
 
 def test_logging_in_without_a_next_address_lands_in_the_roles_workspace(api, users):
     workspaces = {"officer": "/officer", "bidder": "/bidder", "expert": "/expert", "inspector": "/inspector",
-                  "admin": "/admin/calendar"}
+                  "admin": "/admin/users"}
     # the home page's own login link asks for no page in particular
     assert 'href="/login"' in api.app.get("/").text
     for role, path in workspaces.items():

@@ -20,7 +20,7 @@ ROLE_HOME = {
 
 # each role's workspace (a plugin's route when the plugin serves it; home when that plugin is not loaded)
 ROLE_WORKSPACE = {
-    "admin": "admin.calendar",
+    "admin": "admin.users",
     "officer": "officer.home",
     "bidder": "bidder.home",
     "expert": "experts.invitations",

@@ -11,6 +11,7 @@ from ..errors import DomainError, NotFound, RequestInvalid, field_error
 from ..i18n import _
 from ..rules import local_date
 from ..security import Permission
+from ..services.accounts import MIN_PASSWORD_LENGTH
 from . import flash, form_errors
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -153,3 +154,120 @@ def calendar_action(request):
         values = {key: value for key, value in request.POST.items() if key != "csrf_token"}
         return calendar_page(request, shown, form_errors(request, error), action, values)
     return HTTPSeeOther(location=request.route_url("admin.calendar", _query={"year": year}))
+
+
+# --- users (用户管理) ------------------------------------------------------------------------------------------
+
+USERS_PAGE = 100
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+USER_FIELDS = ("username", "display_name", "role", "org_id", "expert_id")
+
+
+def _expert_exists(request, expert_id):
+    """Whether the expert pool (the experts plugin) has this expert; True when no pool is installed to ask."""
+    try:
+        from experts.models import Expert
+    except ImportError:  # pragma: no cover - the experts plugin ships with the core
+        return True
+    return request.dbsession.get(Expert, expert_id) is not None
+
+
+def users_page(request, errors=None, action=None, values=None):
+    from sqlalchemy import select
+
+    from ..models import Organization, User
+    from ..models.accounts import ROLES
+
+    role = request.GET.get("role", "")
+    after = request.GET.get("after", "")[:64]
+    query = select(User)
+    if role in ROLES:
+        query = query.where(User.role == role)
+    else:
+        role = ""
+    if after:
+        query = query.where(User.username > after)
+    rows = request.dbsession.execute(query.order_by(User.username).limit(USERS_PAGE + 1)).scalars().all()
+    more = len(rows) > USERS_PAGE
+    rows = rows[:USERS_PAGE]
+    orgs = request.dbsession.execute(select(Organization).order_by(Organization.name)).scalars().all()
+    if values is None:
+        values = {"role": request.GET.get("new_role", "") if request.GET.get("new_role") in ROLES else "",
+                  "expert_id": request.GET.get("expert_id", "")[:64]}
+        if values["expert_id"]:
+            values["role"] = "expert"
+    translate = request.localizer.translate
+    return {
+        "min_password": MIN_PASSWORD_LENGTH, "users": rows, "role": role, "roles": ROLES, "errors": errors, "action": action, "values": values,
+        "org_names": {org.id: org.name for org in orgs},
+        "role_options": [(code, translate(_(code))) for code in ROLES],
+        "org_options": [(org.id, f"{org.name} ({org.uscc})") for org in orgs],
+        "next_url": request.route_path("admin.users", _query={**({"role": role} if role else {}),
+                                                               "after": rows[-1].username}) if more else None,
+        "first_url": request.route_path("admin.users", _query={"role": role} if role else {}) if after else None,
+    }
+
+
+@view_config(route_name="admin.users", renderer="admin/users.jinja2", request_method="GET",
+             permission=Permission.USERS_MANAGE)
+def users_view(request):
+    return users_page(request)
+
+
+def _create_user(request):
+    from ..services import accounts
+
+    post = request.POST
+    values = {name: (post.get(name) or "").strip()[:200] for name in USER_FIELDS}
+    password = (post.get("password") or "")[:256]
+    details = []
+    if not USERNAME.match(values["username"]):
+        details.append(field_error("username", _("Enter a username of letters, digits and . _ @ - (at most 64).")))
+    if not password:
+        details.append(field_error("password", _("Enter a password.")))
+    if values["role"] not in ("admin", "officer", "bidder", "expert", "inspector"):
+        details.append(field_error("role", _("Choose a role.")))
+    if len(values["display_name"]) > 100:
+        details.append(field_error("display_name", _("Must be at most ${n} characters long.", mapping={"n": 100})))
+    if values["role"] == "bidder" and not values["org_id"]:
+        details.append(field_error("org_id", _("A bidder's login belongs to a bidder organisation: choose it.")))
+    if values["expert_id"] and values["role"] != "expert":
+        details.append(field_error("expert_id", _("Only a user of the role expert is linked to an expert of the pool.")))
+    elif values["expert_id"] and not _expert_exists(request, values["expert_id"]):
+        details.append(field_error("expert_id", _("No expert of the pool has this ID.")))
+    if details:
+        raise RequestInvalid(details=details)
+    user = accounts.create_user(request, username=values["username"], password=password, role=values["role"],
+                                org_id=values["org_id"] or None, expert_id=values["expert_id"] or None,
+                                display_name=values["display_name"] or None)
+    return values, _("The user ${username} is created.", mapping={"username": user.username})
+
+
+def _deactivate_user(request):
+    from ..models import User
+    from ..services import accounts
+
+    user = request.dbsession.get(User, (request.POST.get("user_id") or "")[:64])
+    if user is None:
+        raise NotFound(message=_("This user does not exist."))
+    accounts.deactivate_user(request, user)
+    return None, _("The user ${username} is deactivated: it can no longer log in.",
+                   mapping={"username": user.username})
+
+
+@view_config(route_name="admin.users", renderer="admin/users.jinja2", request_method="POST",
+             permission=Permission.USERS_MANAGE)
+def users_action(request):
+    action = request.POST.get("action", "")
+    handler = {"create": _create_user, "deactivate": _deactivate_user}.get(action)
+    try:
+        if handler is None:
+            raise RequestInvalid(details=[field_error("action", _("Unknown action."))])
+        with request.dbsession.begin_nested():
+            _values, message = handler(request)
+    except DomainError as error:
+        request.response.status_int = error.status
+        values = {name: (request.POST.get(name) or "").strip()[:200] for name in USER_FIELDS}
+        return users_page(request, form_errors(request, error), action, values)
+    flash(request, message)
+    return HTTPSeeOther(location=request.route_url("admin.users"))

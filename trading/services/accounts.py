@@ -192,6 +192,22 @@ def change_password(request, user, new_password):
     audit.record(request, "user.password_change", user, {})
 
 
+def deactivate_user(request, user):
+    """The user can no longer log in: its tokens are revoked and its browser sessions end (an admin keeps itself)."""
+    if getattr(request, "user", None) is not None and user.id == request.user.id:
+        raise Conflict("user.self", _("You cannot deactivate your own account."))
+    if not user.active:
+        raise Conflict("user.inactive", _("The user ${username} is already deactivated.",
+                                          mapping={"username": user.username}))
+    now = request.clock.now()
+    user.active = False
+    for token in request.dbsession.execute(
+        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+    ).scalars():
+        token.revoked_at = now
+    audit.record(request, "user.deactivate", user, {"username": user.username})
+
+
 def user_json(user):
     return {"id": user.id, "username": user.username, "role": user.role, "org_id": user.org_id,
             "expert_id": user.expert_id, "display_name": user.display_name}
