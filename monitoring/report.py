@@ -19,5 +19,9 @@ def report_values(request, project):
     draws = [json.loads(e.data) | {"at": e.at, "action": e.action} for e, _u in events
              if e.action in ("draw.create", "draw.run", "draw.insufficient")]
     record = opening.record_json(request, project) if project.kind == "sealed" else None
+    from .pages import SEVERITY_LABELS, STATUS_LABELS
+
     return {"project": project, "events": events, "alerts": alerts, "evaluations": evaluations, "awards": awards,
-            "draws": draws, "opening": record, "generated_at": request.clock.now()}
+            "draws": draws, "opening": record, "generated_at": request.clock.now(),
+            # an alert's "open" is not a lot's "open" (已开标): the alert labels, as the board shows them
+            "severity_labels": SEVERITY_LABELS, "status_labels": STATUS_LABELS}

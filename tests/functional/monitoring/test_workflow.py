@@ -93,3 +93,9 @@ def test_supervision_report_pdf(api, alert):
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf.body, capture_output=True, check=True).stdout.decode()
     assert "collusion.same_ip" in text
     api.get("monitoring/report.pdf", as_user="inspector1", status=400)
+    # the open alert reads as the board names it (待处理, Open), not as an opened lot (已开标)
+    for lang, shown, not_shown in (("zh-CN", "待处理", "已开标"), ("en", "Open", "Opened")):
+        pdf = api.get(f"monitoring/report.pdf?project_id={alert['project_id']}", as_user="inspector1", lang=lang)
+        row = next(line for line in subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf.body, capture_output=True,
+                                                   check=True).stdout.decode().splitlines() if "collusion.same_ip" in line)
+        assert shown in row and not_shown not in row, row
