@@ -534,6 +534,24 @@ def cpu_line(bids, ping):
             f"in the workers")
 
 
+def restarted_workers(log_path):
+    """A problem when gunicorn booted more workers than it runs: one died or was restarted during the run."""
+    booted = log_path.read_text(errors="replace").count("Booting worker")
+    return [] if booted == WORKERS else [f"{booted} workers booted for {WORKERS}: a worker died or was restarted "
+                                         f"(see its log)"]
+
+
+def print_log_tail(log_path):
+    if log_path.exists():
+        print("gunicorn log (tail):\n" + log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+
+
+def tear_down(server, dbname, folder):
+    stop_gunicorn(server)
+    common.testing.drop_pg_database(dbname)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def bench(args):
     name, url = common.testing.create_pg_database(prefix="ggzy_bench")
     folder = tempfile.mkdtemp(prefix="ggzy-bench-auction-")
@@ -567,18 +585,13 @@ def bench(args):
         me = run_load({**spec, "mode": "me", "seconds": min(args.seconds, 10)})
 
         entries, verify, problems = check(api, lot_path, warm_bids["accepted"] + bids["accepted"])
-        booted = log_path.read_text(errors="replace").count("Booting worker")
-        if booted != WORKERS:
-            problems.append(f"{booted} workers booted for {WORKERS}: a worker died or was restarted (see its log)")
+        problems += restarted_workers(log_path)
         return bids, ping, me, entries, verify, problems
     except Exception:
-        if log_path.exists():
-            print("gunicorn log (tail):\n" + log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+        print_log_tail(log_path)
         raise
     finally:
-        stop_gunicorn(server)
-        common.testing.drop_pg_database(name)
-        shutil.rmtree(folder, ignore_errors=True)
+        tear_down(server, name, folder)
 
 
 def main(argv=None):

@@ -16,8 +16,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
-import shutil
 import sys
 import tempfile
 import time
@@ -27,8 +25,8 @@ from pathlib import Path
 
 import common  # bench/common.py: python puts the script's folder first on sys.path
 # the deployment helpers of the live-auction benchmark: the ini, ggzy, gunicorn, the workers' clocks, CPU meters
-from bench_auction import (CST, WORKERS, Api, CpuMeter, cpu_seconds, free_port, ggzy, start_gunicorn, stop_gunicorn,
-                           write_ini)
+from bench_auction import (CST, WORKERS, Api, CpuMeter, cpu_seconds, free_port, ggzy, print_log_tail, restarted_workers,
+                           start_gunicorn, tear_down, write_ini)
 from sqlalchemy import select
 
 from trading import settings as app_settings
@@ -350,18 +348,13 @@ def bench(args):
         print(f"machine: {common.machine()} after the rush", flush=True)
         after = sealing_alone(params)
         problems = check(url, project_id, result["receipts"])
-        booted = log_path.read_text(errors="replace").count("Booting worker")
-        if booted != WORKERS:
-            problems.append(f"{booted} workers booted for {WORKERS}: a worker died or was restarted (see its log)")
+        problems += restarted_workers(log_path)
         return before, result, after, problems
     except Exception:
-        if log_path.exists():
-            print("gunicorn log (tail):\n" + log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+        print_log_tail(log_path)
         raise
     finally:
-        stop_gunicorn(server)
-        common.testing.drop_pg_database(name)
-        shutil.rmtree(folder, ignore_errors=True)
+        tear_down(server, name, folder)
 
 
 def ms(seconds):
