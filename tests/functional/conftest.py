@@ -5,6 +5,8 @@ from trading import migrate, testing
 from trading.config import configure
 from trading.models import get_engine
 
+from .sealed import Parties
+
 
 @pytest.fixture
 def committed_app(backend, app_settings):
@@ -32,3 +34,9 @@ def committed_script(committed_app):
         return testing.ScriptRequest(registry, registry["dbsession_factory"], **kw)
 
     return make
+
+
+@pytest.fixture
+def parties(api, script):
+    """An owner, an agent, officer1, inspector1, admin1 and three bidder organisations, all logged in (sealed.Parties)."""
+    return Parties(api, script)

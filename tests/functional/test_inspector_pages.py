@@ -8,7 +8,6 @@ from urllib.parse import quote
 import pytest
 
 from .sealed import (
-    Parties,
     create_and_publish,
     register_and_pay,
     submit_bid,
@@ -20,11 +19,6 @@ from .test_pages import csrf_of
 
 PAGES = ("/inspector", "/inspector/audit", "/inspector/audit.csv", "/inspector/chain", "/inspector/projects",
          "/inspector/figures")
-
-
-@pytest.fixture
-def parties(api, script):
-    return Parties(api, script)
 
 
 @pytest.fixture

@@ -3,12 +3,7 @@ from urllib.parse import quote
 
 import pytest
 
-from .sealed import Parties, at, create_and_publish, iso, set_clock, tendering_body
-
-
-@pytest.fixture
-def parties(api, script):
-    return Parties(api, script)
+from .sealed import at, create_and_publish, iso, set_clock, tendering_body
 
 
 def test_create_gives_a_draft_with_a_readable_code(api, parties):

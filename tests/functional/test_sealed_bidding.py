@@ -3,17 +3,12 @@ import os
 import re
 
 import pytest
-from sqlalchemy import LargeBinary, select
+from sqlalchemy import select
 
 from trading.models import AuditEvent, metadata
 
-from .sealed import (Parties, at, bank_notice, create_and_publish, procurement_body, register_and_pay, set_clock,
+from .sealed import (at, bank_notice, create_and_publish, procurement_body, register_and_pay, set_clock,
                      submit_bid, tendering_body)
-
-
-@pytest.fixture
-def parties(api, script):
-    return Parties(api, script)
 
 
 @pytest.mark.parametrize("body_of", [tendering_body, procurement_body], ids=["tendering.open", "procurement.open"])

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from trading import audit, storage
 from trading.models import AuditEvent, Bid, BidFile, Document
 
-from .sealed import Parties, create_and_publish, register_and_pay, tendering_body
+from .sealed import create_and_publish, register_and_pay, tendering_body
 
 pytestmark = pytest.mark.faults
 
@@ -71,11 +71,6 @@ def disk(registry, monkeypatch):
     monkeypatch.setattr(storage.os, "fdopen", fdopen)
     monkeypatch.setattr(storage, "CHUNK", 1024)  # several chunks per upload, so the disk fills midway
     return state
-
-
-@pytest.fixture
-def parties(api, script):
-    return Parties(api, script)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from experts.models import Expert
 from trading.models import AuditEvent, Bid, BidFile, Document
 
 from .experts.helpers import id_number
-from .sealed import Parties, create_and_publish, register_and_pay, tendering_body
+from .sealed import create_and_publish, register_and_pay, tendering_body
 
 LIMIT = 4096
 EMPTY = hashlib.sha256(b"").hexdigest()
@@ -37,11 +37,6 @@ TRAVERSAL_NAMES = [
     "a" * 5000 + ".pdf",
     "合同\u202efdp.exe",
 ]
-
-
-@pytest.fixture
-def parties(api, script):
-    return Parties(api, script)
 
 
 @pytest.fixture

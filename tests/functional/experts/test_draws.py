@@ -1,11 +1,8 @@
 """The verifiable draw: composition, eligibility with every exclusion, the published algorithm, invitations."""
 import hashlib
 import json
-from datetime import timedelta
 
 import pytest
-
-from trading.demo import full_uscc
 
 from ...conftest import PASSWORD
 from ..sealed import at, iso, procurement_body, set_clock

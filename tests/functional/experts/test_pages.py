@@ -2,7 +2,6 @@
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 from webtest import TestApp
 
@@ -61,11 +60,6 @@ def flashes(page):
 def expert_fields(index, **over):
     body = expert_body(index, **over)
     return {**{k: v for k, v in body.items() if k != "specialties"}, "specialties": list(body["specialties"])}
-
-
-@pytest.fixture
-def parties(api, script):
-    return Parties(api, script)
 
 
 # --- the pool -------------------------------------------------------------------------------------------
