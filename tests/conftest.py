@@ -56,20 +56,7 @@ def engine(db_url):
 
 @pytest.fixture(scope="session")
 def app_settings(db_url, engine, tmp_path_factory):
-    return {
-        "sqlalchemy.url": db_url,
-        "dbengine": engine,
-        "ggzy.storage_dir": str(tmp_path_factory.mktemp("files")),
-        "ggzy.clock": "manual",
-        "ggzy.scheduler": "off",
-        "ggzy.testing": "true",
-        "ggzy.default_locale": "en",
-        "ggzy.bank_secret": "test-bank-secret",
-        "ggzy.session_secret": "test-session-secret",
-        # the tests move the clock by weeks: tokens outlive that (their expiry has its own test)
-        "ggzy.token_hours": "2880",
-        **testing.FAST_SETTINGS,
-    }
+    return testing.app_settings(db_url, tmp_path_factory.mktemp("files"), dbengine=engine)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,26 @@ FAST_SETTINGS = {
     "ggzy.seal_memory_kib": "64",
 }
 
+
+
+def app_settings(url, storage_dir, **over):
+    """The settings tests run the app with: a manual clock, no scheduler, fixed secrets, cheap argon2."""
+    return {
+        "sqlalchemy.url": url,
+        "ggzy.storage_dir": str(storage_dir),
+        "ggzy.clock": "manual",
+        "ggzy.scheduler": "off",
+        "ggzy.testing": "true",
+        "ggzy.default_locale": "en",
+        "ggzy.bank_secret": "test-bank-secret",
+        "ggzy.session_secret": "test-session-secret",
+        # the tests move the clock by weeks: tokens outlive that (their expiry has its own test)
+        "ggzy.token_hours": "2880",
+        **FAST_SETTINGS,
+        **over,
+    }
+
+
 TEST_START = datetime(2026, 12, 1, 1, 0, tzinfo=timezone.utc)  # 09:00 Beijing time, a Tuesday
 
 

@@ -65,19 +65,7 @@ FIXED_IDS = {"day": ["2026-12-05", "2026-12-07", "2027-01-01"], "year": ["2026",
 
 
 def _settings(directory):
-    url = f"sqlite:///{directory}/ggzy.sqlite"
-    return {
-        "sqlalchemy.url": url,
-        "ggzy.storage_dir": str(directory / "files"),
-        "ggzy.clock": "manual",
-        "ggzy.scheduler": "off",
-        "ggzy.testing": "true",
-        "ggzy.default_locale": "en",
-        "ggzy.bank_secret": "test-bank-secret",
-        "ggzy.session_secret": "test-session-secret",
-        "ggzy.token_hours": "2880",
-        **testing.FAST_SETTINGS,
-    }
+    return testing.app_settings(f"sqlite:///{directory}/ggzy.sqlite", directory / "files")
 
 
 def _app(directory):
