@@ -286,7 +286,7 @@ def _expert_data(values, details, with_id=True):
 
 EXPERT_RENAMES = {"uscc": "employer_uscc"}
 EXPERT_LABELS = {
-    "name": _("Name"),
+    "name": _("Full name"),
     "id_number": _("Resident identity number"),
     "phone": _("Mobile phone"),
     "title": _("Professional title"),

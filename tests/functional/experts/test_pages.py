@@ -144,6 +144,10 @@ def test_pool_search_filters_and_pages(api, parties):
     page = admin.get("/admin/experts?status=suspended")
     assert "No expert matches." in page.text
     admin.get("/admin/experts?cursor=garbage", status=200)
+    # a person's name is 姓名 and a professional title 职称, not a project's 名称
+    zh = admin.get("/admin/experts", headers={"Accept-Language": "zh-CN"})
+    headers = re.findall(r'<th scope="col">([^<]+)</th>', zh.text)
+    assert headers[:4] == ["姓名", "专业", "工作单位", "职称"] and "名称" not in headers, headers
 
 
 def test_pool_pages_by_name_with_a_next_link(api, parties, monkeypatch):
