@@ -43,7 +43,8 @@ FILES = "files"
 DATABASE_FILES = {"sqlite": "database.sqlite", "pg_dump": "database.pgdump", "logical": "database.jsonl"}
 CHUNK = 1024 * 1024
 
-# the columns that hold file store keys: after a restore each key they name must be in the store
+# the columns that hold file store keys: after a restore each key they name must be in the store. Not
+# rendered_pdfs.file_key: a kept PDF is derived, and one missing from the store is rendered again (trading/pdf.py)
 STORE_KEY_COLUMNS = (("documents", "sha256"), ("bid_files", "cipher_key"), ("bid_files", "plain_key"))
 
 # a database "holds data" when it has users or audit events; reference data alone (after `ggzy initdb`) does not count
