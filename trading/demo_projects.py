@@ -60,6 +60,7 @@ class DemoRequest:
 
     identity = None
     path = None
+    client_device = None
 
     def __init__(self, base, clock, user=None, client_addr=None):
         self.registry = base.registry

@@ -16,6 +16,7 @@ class SystemRequest:
 
     user = None
     client_addr = None
+    client_device = None
     identity = None
 
     def __init__(self, registry, tm, session_factory=None):

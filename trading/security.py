@@ -159,6 +159,15 @@ def find_token(request):
 # --- client address --------------------------------------------------------------------------
 
 
+DEVICE_CHARS = 128  # the device columns of bids and auction bids
+
+
+def client_device(request):
+    """The client's device fingerprint (X-Client-Device, or the pages' ggzy_device cookie), cut to its column."""
+    value = request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device")
+    return value[:DEVICE_CHARS] if value else None
+
+
 def client_addr(request):
     """REMOTE_ADDR, or behind a trusted proxy the right-most X-Forwarded-For entry that is not one."""
     remote = request.environ.get("REMOTE_ADDR") or None
@@ -275,3 +284,4 @@ def includeme(config):
     config.set_security_policy(SecurityPolicy())
     config.add_request_method(_current_user, "user", reify=True)
     config.add_request_method(client_addr, "client_addr", reify=True)
+    config.add_request_method(client_device, "client_device", reify=True)

@@ -254,3 +254,15 @@ def test_the_rooms_one_statement_state_answers_exactly_as_the_full_path(api, liv
     monkeypatch.setattr(auction, "quick_state", recording)
     ended = state(api, live_land)
     assert ended["phase"] == "ended" and ended["result"] == "awarded" and answered[-1] == ended
+
+
+def test_a_long_client_device_is_kept_to_its_column_not_answered_with_a_500(api, live_land, dbsession):
+    """X-Client-Device feeds the same-device collusion rule; a client may send anything in it."""
+    from sqlalchemy import select
+
+    from trading.models import AuctionBid
+
+    long_device = "设备-" + "x" * 300
+    path = lot_path(live_land) + "/auction/bids"
+    api.post(path, {"amount": "10000000.00"}, as_user="bidder1", headers={"X-Client-Device": long_device}, status=201)
+    assert dbsession.execute(select(AuctionBid.device)).scalars().all() == [long_device[:128]]

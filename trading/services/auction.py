@@ -107,7 +107,7 @@ def _accept(request, project, lot, state, phase, amount):
     state.seq += 1
     bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=state.seq, phase=phase, org_id=user.org_id,
                      paddle=paddle, amount=amount, at=now, ip=request.client_addr,
-                     device=(request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device") or None))
+                     device=request.client_device)
     request.dbsession.add(bid)
     state.current = amount
     state.leader_org_id = user.org_id
@@ -303,7 +303,7 @@ def fresh_state(request, lot_id):
 def _record_bid(request, project, lot, seq, paddle, amount, now, phase):
     bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=seq, phase=phase, org_id=request.user.org_id,
                      paddle=paddle, amount=amount, at=now, ip=request.client_addr,
-                     device=(request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device") or None))
+                     device=request.client_device)
     request.dbsession.add(bid)
     request.dbsession.flush()
     return bid

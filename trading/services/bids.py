@@ -124,7 +124,7 @@ def submit(request, project, lot, offer_text, secret, uploads):
     bid = Bid(id=bid_id, project_id=project.id, lot_id=lot.id, org_id=user.org_id, user_id=user.id, status="sealed",
               submitted_at=now, kdf=sealer.params.as_json(), salt=sealer.salt, offer_nonce=offer_nonce,
               offer_ciphertext=offer_cipher, receipt_hash=receipt, ip=request.client_addr,
-              device=_device(request), files=files)
+              device=request.client_device, files=files)
     request.dbsession.add(bid)
     for old in previous:
         old.status = "superseded"
@@ -155,11 +155,6 @@ def _discarded_unless_committed(request, store):
         current.addAfterAbortHook(discard)
         current.addAfterCommitHook(discard)
     return written
-
-
-def _device(request):
-    value = request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device")
-    return value[:128] if value else None
 
 
 def receipt_hash(bid_id, submitted_at, lot_id, org_id, files):

@@ -66,7 +66,7 @@ def register(request, project, lot_ids):
         give_paddles(request, project, registration)
     audit.record(request, "registration.create", registration,
                  {"lot_ids": registration.lot_ids, "amount_due": due, "status": registration.status,
-                  "org_id": user.org_id, "device": request.headers.get("X-Client-Device")})
+                  "org_id": user.org_id, "device": request.client_device})
     return registration
 
 
