@@ -36,11 +36,14 @@ def on_publish(request, project):
                                            phase=policy.phase_before_live(timeline, now), seq=0))
 
 
+def fresh_state(request, lot_id, lock=False):
+    """The lot's state as committed now (read committed), not as this session first saw it; locked if asked."""
+    query = select(AuctionState).where(AuctionState.lot_id == lot_id).execution_options(populate_existing=True)
+    return request.dbsession.execute(query.with_for_update() if lock else query).scalar_one()
+
+
 def lock_state(request, lot_id):
-    return request.dbsession.execute(
-        select(AuctionState).where(AuctionState.lot_id == lot_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return fresh_state(request, lot_id, lock=True)
 
 
 def phase_of(request, project, lot, state, policy=None):
@@ -105,10 +108,7 @@ def _accept(request, project, lot, state, phase, amount):
     paddle = paddle_for(request, lot.id, user.org_id)
     now = request.clock.now()
     state.seq += 1
-    bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=state.seq, phase=phase, org_id=user.org_id,
-                     paddle=paddle, amount=amount, at=now, ip=request.client_addr,
-                     device=request.client_device)
-    request.dbsession.add(bid)
+    bid = _new_bid(request, project, lot, state.seq, paddle, amount, now, phase)
     state.current = amount
     state.leader_org_id = user.org_id
     state.leader_paddle = paddle
@@ -237,10 +237,8 @@ def quick_look(request, project_id, lot_id, amount):
     if row is None or row.status in ("terminated", "failed") or not row.qualified or row.phase != "live" \
             or _round_over(row, now):
         return None
-    if row.leader_org_id == user.org_id:
-        return Conflict("auction.already_leading", _("You are already the highest bidder."))
     try:
-        policy.check_live_bid(row, row, amount)  # the row carries the lot's prices and the state's current
+        _check_live_bid(request, policy, row, row, amount)  # the row carries the lot's prices and the state
     except Conflict as refusal:
         return refusal
     return CLEAR
@@ -286,26 +284,18 @@ def submit_bid(request, project, lot, amount, looked=False):
         ).scalar_one_or_none()
         if taken is not None:
             request.dbsession.expire(seen)
-            bid = _record_bid(request, project, lot, taken, paddle, amount, now, "live")
+            bid = _new_bid(request, project, lot, taken, paddle, amount, now, "live")
+            request.dbsession.flush()
             _follow_end(request, lot, ends_at)
             _audit_bid(request, project, lot, bid, ends_at)
             return bid, ends_at
     return _bid_under_locks(request, project, lot, policy, amount)
 
 
-def fresh_state(request, lot_id):
-    """The lot's state as committed now (read committed), not as this session first saw it."""
-    return request.dbsession.execute(
-        select(AuctionState).where(AuctionState.lot_id == lot_id).execution_options(populate_existing=True)
-    ).scalar_one()
-
-
-def _record_bid(request, project, lot, seq, paddle, amount, now, phase):
+def _new_bid(request, project, lot, seq, paddle, amount, now, phase):
     bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=seq, phase=phase, org_id=request.user.org_id,
-                     paddle=paddle, amount=amount, at=now, ip=request.client_addr,
-                     device=request.client_device)
+                     paddle=paddle, amount=amount, at=now, ip=request.client_addr, device=request.client_device)
     request.dbsession.add(bid)
-    request.dbsession.flush()
     return bid
 
 
