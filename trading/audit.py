@@ -159,7 +159,7 @@ def verify(connection, batch=20000):
     checked = 0
     first_bad = None
     sha256 = hashlib.sha256
-    string, at_text, plain_datetime = _json_string, _at_text, datetime
+    string, at_text, plain_datetime, event_text = _json_string, _at_text, datetime, _event_text
     # the driver's cursor on the connection's own DBAPI connection: inside the caller's transaction, if any
     cursor = connection.connection.cursor()
 
@@ -178,7 +178,7 @@ def verify(connection, batch=20000):
             checked += len(rows)
             for seq, at, actor_id, ip, action, object_type, object_id, project_id, data, prev_hash, digest in rows:
                 if first_bad is None:
-                    # canonical_event inlined (an f-string is several times faster than a call and a % format)
+                    # canonical_event's work without its per-field calls: the stored fields are str or None
                     if type(at) is plain_datetime and at.tzinfo is None and at.year >= 1000:
                         at = at.isoformat()  # = format_at: strftime's %Y pads no year below 1000, isoformat does
                         at = f'"{at}.000000Z"' if len(at) == 19 else f'"{at}Z"'
@@ -189,9 +189,8 @@ def verify(connection, batch=20000):
                     object_type = "null" if object_type is None else string(object_type)
                     object_id = "null" if object_id is None else string(object_id)
                     project_id = "null" if project_id is None else string(project_id)
-                    canonical = (f'{{"action":{string(action)},"actor_id":{actor_id},"at":{at},"data":{data},'
-                                 f'"ip":{ip},"object_id":{object_id},"object_type":{object_type},'
-                                 f'"project_id":{project_id},"seq":{seq}}}')
+                    canonical = event_text(seq, at, actor_id, ip, string(action), object_type, object_id, project_id,
+                                           data)
                     if (seq != expected_seq or prev_hash != prev
                             or sha256((prev + canonical).encode("utf-8")).hexdigest() != digest):
                         first_bad = seq if seq == expected_seq else expected_seq
