@@ -179,16 +179,21 @@ def revoke_token(request, token_row):
     audit.record(request, "auth.logout", object_type="auth_token", object_id=token_row.id, data={})
 
 
+def _revoke_all_tokens(request, user, now):
+    """Every live token of the user stops working now (its browser sessions end through the user's state)."""
+    for token in request.dbsession.execute(
+        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+    ).scalars():
+        token.revoked_at = now
+
+
 def change_password(request, user, new_password):
     """A new password revokes every token of the user and ends its browser sessions."""
     check_password(new_password)
     now = request.clock.now()
     user.password_hash = get_passwords(request.registry).hash(new_password)
     user.password_changed_at = now
-    for token in request.dbsession.execute(
-        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
-    ).scalars():
-        token.revoked_at = now
+    _revoke_all_tokens(request, user, now)
     audit.record(request, "user.password_change", user, {})
 
 
@@ -201,10 +206,7 @@ def deactivate_user(request, user):
                                           mapping={"username": user.username}))
     now = request.clock.now()
     user.active = False
-    for token in request.dbsession.execute(
-        select(AuthToken).where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
-    ).scalars():
-        token.revoked_at = now
+    _revoke_all_tokens(request, user, now)
     audit.record(request, "user.deactivate", user, {"username": user.username})
 
 
