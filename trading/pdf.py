@@ -63,7 +63,7 @@ def render_kept_pdf(request, template, values, filename):
     milliseconds; WeasyPrint costs a second. Two first requests at once may both render; one row remains.
     """
     from .models import RenderedPdf
-    from .storage import get_store
+    from .storage import StorageFull, get_store
 
     html = html_for(request, template, values)
     html_hash = hashlib.sha256(f"{template}\0{html}".encode("utf-8")).hexdigest()
@@ -74,8 +74,6 @@ def render_kept_pdf(request, template, values, filename):
         if data is not None:
             return pdf_response(data, filename, kept.file_key)
     data = write_pdf(request, html)
-    from .storage import StorageFull
-
     try:
         key, size = store.put_bytes(data)
     except StorageFull:

@@ -1,4 +1,5 @@
 """Sealed bids: submit, supersede, withdraw, read by the owner only, decrypt in the opening window."""
+import hashlib
 import json
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -101,8 +102,6 @@ def submit(request, project, lot, offer_text, secret, uploads):
     # a refusal or a full disk after some files were written: the transaction aborts and they are removed
     written = _discarded_unless_committed(request, store)
     for position, (name, content_type, data) in enumerate(contents):
-        import hashlib
-
         plain_hash = hashlib.sha256(data).hexdigest()
         nonce, cipher = sealer.seal(bid_id, "file:" + name, data)
         cipher_key, _size = store.put_bytes(cipher)
