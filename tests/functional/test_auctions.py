@@ -266,3 +266,18 @@ def test_a_long_client_device_is_kept_to_its_column_not_answered_with_a_500(api,
     path = lot_path(live_land) + "/auction/bids"
     api.post(path, {"amount": "10000000.00"}, as_user="bidder1", headers={"X-Client-Device": long_device}, status=201)
     assert dbsession.execute(select(AuctionBid.device)).scalars().all() == [long_device[:128]]
+
+
+def test_live_bids_at_their_minimum_to_the_cent_and_the_refusal_names_it(api, live_land, clock):
+    """API.md: below the start price (first bid) or current + increment → 409 auction.too_low; its details carry
+    the lowest acceptable amount, which a client may bid next. One second before ends_at a bid still counts."""
+    def refused(user, amount):
+        response = bid(api, live_land, user, amount, status=409).json["error"]
+        assert response["code"] == "auction.too_low"
+        return response["details"][0]["minimum"]
+
+    assert refused("bidder1", "9999999.99") == "10000000.00"
+    bid(api, live_land, "bidder1", "10000000.00")
+    assert refused("bidder2", "10099999.99") == "10100000.00"
+    clock.set(at(23, 10, 4) + timedelta(seconds=59))  # ends_at 10:05:00 less one second
+    assert bid(api, live_land, "bidder2", "10100000.00").json["ends_at"] == "2026-12-23T10:09:59+08:00"
