@@ -1,4 +1,5 @@
 """The real app served over HTTP for a browser: a fresh SQLite database with the demo, on a manual clock."""
+import functools
 import shutil
 import threading
 from datetime import datetime
@@ -101,6 +102,10 @@ class LiveServer:
         """Move the manual clock through the API, which also runs every transition that fell due."""
         self.login("admin")
         return self.api.put("testing/clock", {"now": moment.isoformat()}, as_user="admin", status=200).json
+
+    def translator(self, locale):
+        """``t(msgid, **mapping)``: the app's messages in ``locale``, for the journeys to find on pages."""
+        return functools.partial(self.text, locale)
 
     def text(self, locale, msgid, **mapping):
         """A message as the app shows it in a locale (the catalogs' translation)."""

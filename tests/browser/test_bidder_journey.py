@@ -25,7 +25,7 @@ def pdf_text(data):
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_a_new_bidder_registers_bids_and_decrypts_at_the_opening(server, contexts, shot, locale):
-    t = lambda msgid, **mapping: server.text(locale, msgid, **mapping)  # noqa: E731
+    t = server.translator(locale)
     name, uscc_body, username = ORGS[locale]
     project = stories.published_tender(server, f"城南学校运动场改造工程 ({locale})")
     # two other bidders have sealed their bids already (a tender opens with three, RULES.md)

@@ -12,7 +12,7 @@ TITLE = "市第三人民医院门诊楼改造工程施工"
 
 def test_an_expert_accepts_an_invitation_and_scores(server, contexts, shot):
     locale = "zh_CN"
-    t = lambda msgid, **mapping: server.text(locale, msgid, **mapping)  # noqa: E731
+    t = server.translator(locale)
     project = stories.opened_tender(server, TITLE, params=stories.SCORING)
     members = stories.drawn_committee(server, project)
     (username, name), others = members[0], members[1:]

@@ -13,7 +13,7 @@ NOTE = "经核查，两家单位系同一集团下属公司，已移交行业主
 
 def test_an_inspector_resolves_a_collusion_alert_after_reading_the_timeline(server, contexts, shot):
     locale = "zh_CN"
-    t = lambda msgid, **mapping: server.text(locale, msgid, **mapping)  # noqa: E731
+    t = server.translator(locale)
     page = contexts(locale).new_page()
     log_in(page, "inspector")
     page.goto("/inspector")

@@ -24,7 +24,7 @@ def local_input(moment):
 
 def test_an_officer_publishes_a_tender_runs_the_opening_and_draws_experts(server, contexts, shot):
     locale = "zh_CN"
-    t = lambda msgid, **mapping: server.text(locale, msgid, **mapping)  # noqa: E731
+    t = server.translator(locale)
     page = contexts(locale).new_page()
     log_in(page, "officer")
     page.goto("/officer")
