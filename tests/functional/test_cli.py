@@ -95,6 +95,7 @@ def test_bad_setting_stops_start_up_naming_it(ini, tmp_path):
 
 
 def test_pserve_serves_the_api_and_the_home_page(ini):
+    ggzy("demo", ini)  # the demo logins, whichever test of the module ran first (loading twice changes nothing)
     port = next(line.split(":")[-1] for line in ini.read_text().splitlines() if line.startswith("listen"))
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen([str(BIN / "pserve"), str(ini)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
