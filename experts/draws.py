@@ -112,7 +112,7 @@ def create(request, project, data):
     draw = Draw(project_id=project.id, lot_id=lot.id if lot else None, owner_org_id=project.owner_org_id,
                 requirements=requirements, owner_representatives=owners, alternates=alternates,
                 evaluation_at=evaluation_at, status="committed", nonce=nonce, commitment=commitment_of(nonce),
-                created_at=now, created_by=request.user.id if request.user else None)
+                created_at=now, created_by=request.identity.id if request.identity else None)
     request.dbsession.add(draw)
     request.dbsession.flush()
     audit.record(request, "draw.create", draw, {"lot_id": draw.lot_id, "requirements": requirements,
@@ -327,7 +327,7 @@ def evaluation_started(request, draw):
 
 
 def draw_json(request, draw):
-    role = request.user.role if request.user else None
+    role = request.identity.role if request.identity else None
     body = {"id": draw.id, "project_id": draw.project_id, "lot_id": draw.lot_id, "status": draw.status,
             "requirements": draw.requirements, "owner_representatives": draw.owner_representatives,
             # the per-requirement number given at creation; "alternates" is the list of people (API.md)

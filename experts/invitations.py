@@ -48,7 +48,7 @@ def invite(request, invitation, draw=None, project=None):
                lot_id=draw.lot_id)
     audit.record(request, "invitation.send", invitation, {"draw_id": draw.id, "specialty": invitation.specialty,
                                                           "expires_at": invitation.expires_at},
-                 project_id=project.id, system=request.user is None)
+                 project_id=project.id, system=request.identity is None)
 
 
 def _finish_expiry(request, invitation, outcome):
@@ -68,7 +68,7 @@ def _invite_next(request, draw, invitation):
     draw.status = "insufficient"
     audit.record(request, "draw.insufficient", draw, {"specialty": invitation.specialty,
                                                       "rule": "draw.insufficient_experts"},
-                 project_id=draw.project_id, system=request.user is None)
+                 project_id=draw.project_id, system=request.identity is None)
     return False
 
 
@@ -85,7 +85,7 @@ def get_own(request, invitation_id):
     invitation = request.dbsession.execute(
         select(Invitation).where(Invitation.id == invitation_id).with_for_update()
     ).scalar_one_or_none()
-    if invitation is None or invitation.expert_id != request.user.expert_id:
+    if invitation is None or invitation.expert_id != request.identity.expert_id:
         raise NotFound()
     return invitation
 
@@ -165,6 +165,6 @@ def invitation_json(request, invitation):
 
 def mine(request):
     return request.dbsession.execute(
-        select(Invitation).where(Invitation.expert_id == request.user.expert_id, Invitation.status != "waiting")
+        select(Invitation).where(Invitation.expert_id == request.identity.expert_id, Invitation.status != "waiting")
         .order_by(Invitation.invited_at.desc())
     ).scalars().all()

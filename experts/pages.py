@@ -537,13 +537,13 @@ def _invitation_view(request, invitation, now):
 def my_invitations(request):
     """The expert's invitations (评标邀请): those awaiting an answer first."""
     clock = _server_clock(request)
-    if not request.user.expert_id:
+    if not request.identity.expert_id:
         return {"linked": False, "clock": clock}
     found = invitations.mine(request)
     # the most urgent answer first, then the rest newest first
     rows = sorted((i for i in found if i.status == "pending"), key=lambda i: i.expires_at) + \
         [i for i in found if i.status != "pending"]
-    expert = request.dbsession.get(Expert, request.user.expert_id)
+    expert = request.dbsession.get(Expert, request.identity.expert_id)
     return {"linked": True, "clock": clock, "expert": expert, "names": specialty_names(request),
             "items": [_invitation_view(request, i, clock["now"]) for i in rows]}
 
@@ -556,7 +556,7 @@ def invitation_page(request, invitation, errors=None, action=None, reason=""):
 
 def _own_invitation(request):
     invitation = request.dbsession.get(Invitation, request.matchdict["invitation_id"])
-    if invitation is None or invitation.expert_id != request.user.expert_id or invitation.status == "waiting":
+    if invitation is None or invitation.expert_id != request.identity.expert_id or invitation.status == "waiting":
         raise NotFound(message=_("This invitation does not exist or is not addressed to you."))
     return invitation
 
@@ -564,7 +564,7 @@ def _own_invitation(request):
 @view_config(route_name="experts.invitation", renderer="experts/invitation.jinja2", request_method="GET",
              permission=Permission.INVITATIONS_ANSWER)
 def invitation_detail(request):
-    if not request.user.expert_id:
+    if not request.identity.expert_id:
         return {"linked": False, "clock": _server_clock(request)}
     return invitation_page(request, _own_invitation(request))
 
@@ -572,7 +572,7 @@ def invitation_detail(request):
 @view_config(route_name="experts.invitation", renderer="experts/invitation.jinja2", request_method="POST",
              permission=Permission.INVITATIONS_ANSWER)
 def invitation_answer(request):
-    if not request.user.expert_id:
+    if not request.identity.expert_id:
         return {"linked": False, "clock": _server_clock(request)}
     _own_invitation(request)  # a clear 404 before the row lock
     invitation = invitations.get_own(request, request.matchdict["invitation_id"])
@@ -777,7 +777,7 @@ def draws_action(request):
 def draw_page(request, draw, errors=None):
     project = load_project(request, draw.project_id)
     body = draws.draw_json(request, draw)
-    full = request.user.role in ("inspector", "admin")
+    full = request.identity.role in ("inspector", "admin")
     people = {}
     ids = {e["expert_id"] for e in body.get("exclusions") or []}
     if ids:

@@ -112,7 +112,7 @@ def get(request, expert_id):
 
 
 def declare_conflict(request, expert, org_uscc, reason):
-    user = request.user
+    user = request.identity
     if user.role == "expert" and user.expert_id != expert.id:
         raise Forbidden(message=_("An expert declares conflicts for itself only."))
     code = check_uscc(org_uscc.strip().upper(), field="org_uscc")

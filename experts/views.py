@@ -120,11 +120,11 @@ def patch_expert(request):
 def declare_conflict(request):
     from trading.errors import Forbidden
 
-    if request.user.role not in ("admin", "expert"):
+    if request.identity.role not in ("admin", "expert"):
         raise Forbidden()
-    expert = pool.get(request, request.matchdict["expert_id"]) if request.user.role == "admin" else None
+    expert = pool.get(request, request.matchdict["expert_id"]) if request.identity.role == "admin" else None
     if expert is None:
-        if request.user.expert_id != request.matchdict["expert_id"]:
+        if request.identity.expert_id != request.matchdict["expert_id"]:
             raise Forbidden(message=_("An expert declares conflicts for itself only."))
         expert = pool.get(request, request.matchdict["expert_id"])
     conflict = pool.declare_conflict(request, expert, request.json_input["org_uscc"], request.json_input["reason"])
@@ -225,13 +225,13 @@ def draw_record(request):
 
 @api_view("api.me.invitations", "GET", Permission.INVITATIONS_ANSWER, summary="The expert's own invitations")
 def my_invitations(request):
-    if not request.user.expert_id:
+    if not request.identity.expert_id:
         return {"items": [], "next_cursor": None}
     return {"items": [invitations.invitation_json(request, i) for i in invitations.mine(request)], "next_cursor": None}
 
 
 def _answer(request, action):
-    if not request.user.expert_id:
+    if not request.identity.expert_id:
         raise NotFound()
     invitation = invitations.get_own(request, request.matchdict["invitation_id"])
     try:
@@ -261,7 +261,7 @@ def decline(request):
 def committee(request):
     project = projects.get_project(request, request.matchdict["project_id"])
     lot = projects.get_lot(request, project, request.matchdict["lot_id"])
-    staff = request.user is not None and request.user.role in ("inspector", "admin")
+    staff = request.identity is not None and request.identity.role in ("inspector", "admin")
     if lot.status not in ("awarded", "contracted") and not staff:
         raise NotFound(message=_("The committee is made public with the award."))
     from . import committee_of

@@ -184,7 +184,7 @@ def acknowledge(request, alert, note):
         raise Conflict("alert.acknowledged", _("The alert is already acknowledged."))
     alert.status = "acknowledged"
     alert.acknowledged_at = request.clock.now()
-    alert.acknowledged_by = request.user.id
+    alert.acknowledged_by = request.identity.id
     alert.acknowledge_note = (note or "").strip() or None
     request.dbsession.flush()
     audit.record(request, "alert.acknowledge", alert, {"rule": alert.rule, "note": alert.acknowledge_note},
@@ -203,7 +203,7 @@ def resolve(request, alert, note):
         raise Conflict("alert.resolved", _("The alert is already resolved."))
     alert.status = "resolved"
     alert.resolved_at = request.clock.now()
-    alert.resolved_by = request.user.id
+    alert.resolved_by = request.identity.id
     alert.resolve_note = note.strip()
     request.dbsession.flush()
     audit.record(request, "alert.resolve", alert, {"rule": alert.rule, "note": alert.resolve_note},

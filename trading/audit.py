@@ -104,7 +104,7 @@ def record(request, action, obj=None, data=None, *, object_type=None, object_id=
             project_id = getattr(obj, "project_id", None)
     if not system:
         if actor is None and actor_id is None:
-            actor = getattr(request, "user", None)
+            actor = getattr(request, "identity", None)
         if actor_id is None and actor is not None:
             actor_id = actor.id
         if ip is None:

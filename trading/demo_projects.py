@@ -24,6 +24,7 @@ from sqlalchemy import select
 from .clock import ManualClock
 from .demo import DEMO_PASSWORD, ORGANIZATIONS, USERS, full_uscc
 from .i18n import LOCAL_TZ, instant, money
+from .security import Principal
 from .models import Deadline, Organization, Project, User
 from .rules import local_date
 from .scheduler import apply_deadline
@@ -58,7 +59,6 @@ PROCUREMENT_CHAPTERS = ("第一章 采购公告\n第二章 供应商须知\n第�
 class DemoRequest:
     """A request for the demo's scripted actions: the caller's session and transaction, the demo's clock, one actor."""
 
-    identity = None
     path = None
     client_device = None
 
@@ -74,6 +74,10 @@ class DemoRequest:
         self.headers = {}
         self.cookies = {}
         self.environ = {}
+
+    @property
+    def identity(self):
+        return Principal.of(self.user)
 
 
 class History:

@@ -7,6 +7,7 @@ import transaction
 from sqlalchemy import func, select
 
 from .models import Deadline, get_tm_session
+from .security import Principal
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +18,11 @@ class SystemRequest:
     user = None
     client_addr = None
     client_device = None
-    identity = None
+
+    @property
+    def identity(self):
+        """The principal of ``user`` (None here; scripts and tests that act as a user set ``user``)."""
+        return Principal.of(self.user)
 
     def __init__(self, registry, tm, session_factory=None):
         self.registry = registry

@@ -3,14 +3,16 @@ import enum
 import hashlib
 import ipaddress
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Optional
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from pyramid.request import RequestLocalCache
 from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from .models import AuthToken, User
 
@@ -140,20 +142,59 @@ def _bearer(request):
     return value.strip()
 
 
-# built once: every API request runs it, and building the statement cost as much CPU as running it
-TOKEN_QUERY = select(AuthToken).where(AuthToken.token_hash == bindparam("digest")).options(joinedload(AuthToken.user))
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller as its credentials name it: what permission checks and services need, read without the ORM.
+
+    ``request.identity`` is one of these (or None); ``request.user``, the full ``User``, is loaded only by the few
+    views that change the user or show its organisation. ``token_id`` is the bearer token that named the caller
+    (None for a browser session).
+    """
+
+    id: str
+    username: str
+    role: str
+    org_id: Optional[str]
+    expert_id: Optional[str]
+    display_name: Optional[str]
+    token_id: Optional[str] = None
+
+    @classmethod
+    def of(cls, user, token_id=None):
+        """The principal of a ``User`` (scripts and tests that act as a user they hold)."""
+        if user is None:
+            return None
+        return cls(user.id, user.username, user.role, user.org_id, user.expert_id, user.display_name, token_id)
+
+
+_PRINCIPAL = (User.id, User.username, User.role, User.org_id, User.expert_id, User.display_name)
+
+# built once: every API request runs one of them, and building a statement cost as much CPU as running it;
+# plain columns, because loading ORM objects for the token and its user cost twice the statement itself
+TOKEN_QUERY = (select(*_PRINCIPAL, AuthToken.id, AuthToken.revoked_at, AuthToken.expires_at, User.active)
+               .join(AuthToken, AuthToken.user_id == User.id).where(AuthToken.token_hash == bindparam("digest")))
+SESSION_QUERY = select(*_PRINCIPAL, User.active, User.password_changed_at).where(User.id == bindparam("user_id"))
+
+
+def _row(request, query, params):
+    # on the session's connection: the same transaction, without the ORM's per-statement work for plain columns
+    return request.dbsession.connection().execute(query, params).first()
 
 
 def find_token(request):
+    """The principal named by the bearer token; None without one, False for a bad, expired or revoked one."""
     token = _bearer(request)
     if token is None:
         return None
     if not token or len(token) > 200:
         return False
-    row = request.dbsession.execute(TOKEN_QUERY, {"digest": token_digest(token)}).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= request.clock.now() or not row.user.active:
+    row = _row(request, TOKEN_QUERY, {"digest": token_digest(token)})
+    if row is None:
         return False
-    return row
+    *principal, token_id, revoked_at, expires_at, active = row
+    if revoked_at is not None or expires_at <= request.clock.now() or not active:
+        return False
+    return Principal(*principal, token_id)
 
 
 # --- client address --------------------------------------------------------------------------
@@ -201,23 +242,47 @@ def _in(address, networks):
 class SecurityPolicy:
     """A bearer token (API clients) or the session (browser pages) names the user; roles grant permissions."""
 
+    def __init__(self):
+        self._identities = RequestLocalCache(self._identity)
+
     def identity(self, request):
-        return request.user
+        """The caller's ``Principal``, or None: read once per request."""
+        return self._identities.get_or_create(request)
+
+    def _identity(self, request):
+        """A bad token marks the request (``ggzy.bad_credentials``): the API answers 401, not an anonymous view."""
+        principal = find_token(request)
+        if principal is False:
+            request.environ["ggzy.bad_credentials"] = True
+            return None
+        if principal is not None:
+            return principal
+        user_id = request.session.get("user_id") if _has_session_cookie(request) else None
+        if not user_id:
+            return None
+        row = _row(request, SESSION_QUERY, {"user_id": user_id})
+        if row is None:
+            return None
+        *principal, active, changed = row
+        logged_in = request.session.get("logged_in_at")
+        if active and (changed is None or (logged_in and logged_in >= changed.timestamp())):
+            return Principal(*principal)
+        return None
 
     def authenticated_userid(self, request):
-        user = request.user
-        return user.id if user is not None else None
+        identity = request.identity
+        return identity.id if identity is not None else None
 
     def permits(self, request, context, permission):
         roles = roles_for(permission)
         if roles is None:
             return Allowed("public")
-        user = request.user
-        if user is None:
+        identity = request.identity
+        if identity is None:
             return Denied("not authenticated")
-        if user.role in roles:
-            return Allowed(f"role {user.role}")
-        return Denied(f"role {user.role} lacks {permission}")
+        if identity.role in roles:
+            return Allowed(f"role {identity.role}")
+        return Denied(f"role {identity.role} lacks {permission}")
 
     def remember(self, request, userid, **kw):
         request.session.invalidate()  # a new session id at login
@@ -232,22 +297,9 @@ class SecurityPolicy:
 
 
 def _current_user(request):
-    token = find_token(request)
-    if token is False:
-        request.environ["ggzy.bad_credentials"] = True
-        return None
-    if token is not None:
-        request.environ["ggzy.token"] = token
-        return token.user
-    user_id = request.session.get("user_id") if _has_session_cookie(request) else None
-    if user_id:
-        user = request.dbsession.get(User, user_id)
-        if user is not None and user.active:
-            changed = user.password_changed_at
-            logged_in = request.session.get("logged_in_at")
-            if changed is None or (logged_in and logged_in >= changed.timestamp()):
-                return user
-    return None
+    """The caller's ``User`` row, loaded on first use (most requests need only ``request.identity``)."""
+    identity = request.identity
+    return request.dbsession.get(User, identity.id) if identity is not None else None
 
 
 def _has_session_cookie(request):

@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import sessionmaker
 from webtest import TestApp
 
+from .models import TmSession
 from .scheduler import SystemRequest
 
 PG_ADMIN_URL = os.environ.get("GGZY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -76,7 +77,7 @@ def drop_pg_database(name):
 
 def nested_session_factory(connection):
     """Sessions whose commits are savepoints inside the test's transaction, rolled back at its end."""
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return sessionmaker(bind=connection, class_=TmSession, join_transaction_mode="create_savepoint", expire_on_commit=False)
 
 
 class ScriptRequest(SystemRequest):

@@ -58,10 +58,10 @@ def api_input(view, info):
 
     def wrapper(context, request):
         if request.environ.get("ggzy.bad_credentials") is None:
-            request.user  # noqa: B018 - resolves the credentials now, so a bad token is known
+            request.identity  # noqa: B018 - reads the credentials now, so a bad token is known
         if request.environ.get("ggzy.bad_credentials"):
             raise AuthRequired(message=_("The token is unknown, expired or revoked."))
-        if needs_user and request.user is None:
+        if needs_user and request.identity is None:
             raise AuthRequired()
         if query_schema:
             request.query_input = parse_query(request, query_schema)

@@ -72,9 +72,8 @@ def login(request):
 
 @api_view("api.auth.token", "DELETE", Permission.AUTHENTICATED, status=204, summary="Revoke the bearer token in use")
 def logout(request):
-    token = request.environ.get("ggzy.token")
-    if token is not None:
-        accounts.revoke_token(request, token)
+    if request.identity.token_id is not None:  # a browser session has no token: nothing to revoke
+        accounts.revoke_token(request, request.identity.token_id)
     response = request.response
     response.status_int = 204
     del response.content_type

@@ -60,7 +60,7 @@ def register(request):
 def list_registrations(request):
     project = _project(request)
     rows = registrations.list_for(request, project)
-    with_org = request.user.role != "bidder"
+    with_org = request.identity.role != "bidder"
     return {"items": [registrations.registration_json(r, with_org=with_org) for r in rows], "next_cursor": None}
 
 

@@ -69,7 +69,7 @@ def domain_error(error, request):
 
 @forbidden_view_config()
 def forbidden(exc, request):
-    if request.user is None:
+    if request.identity is None:
         return error_response(request, AuthRequired())
     return error_response(request, Forbidden())
 

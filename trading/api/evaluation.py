@@ -219,7 +219,7 @@ def notice(request):
     found = awards.get_award(request, lot)
     if found is None:
         raise NotFound(message=_("This lot is not awarded."))
-    user = request.user
+    user = request.identity
     if user.role not in ("officer", "inspector") and user.org_id != found.winner_org_id:
         raise Forbidden(message=_("The notice goes to the winner; officers and inspectors may read it."))
     from .evaluation_report import notice_values

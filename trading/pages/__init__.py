@@ -68,7 +68,7 @@ def _safe_next(request, target):
 @view_config(route_name="home", renderer="home.jinja2", permission=Permission.PUBLIC)
 def home(request):
     return {"methods": list(request.registry["methods"]), "role_home": ROLE_HOME,
-            "workspace": workspace_url(request, request.user, path=True)}
+            "workspace": workspace_url(request, request.identity, path=True)}
 
 
 @view_config(route_name="methods", renderer="methods.jinja2", permission=Permission.PUBLIC)

@@ -142,7 +142,7 @@ def _lot(request):
 
 def _own_registration(request, project, lot):
     """(the bidder's registration covering this lot or None, whether registration is still open)."""
-    user = request.user
+    user = request.identity
     if user is None or user.role != "bidder" or user.org_id is None:
         return None, False
     own = [r for r in registrations.list_for(request, project) if lot.id in r.lot_ids]
@@ -204,14 +204,14 @@ def room_values(request, project, lot, refusal=None, values=None):
         "terminated": terminated,
         "registration": registration,
         "registration_open": registration_open,
-        "is_bidder": request.user is not None and request.user.role == "bidder",
+        "is_bidder": request.identity is not None and request.identity.role == "bidder",
         "history": history,
         "history_total": state.seq,
         "history_phases": HISTORY_PHASES,
         "result_reason": RESULT_REASONS.get(state.result_reason) if state.result else None,
         "award": award,
-        "won": (award is not None and request.user is not None and request.user.org_id is not None
-                and award.winner_org_id == request.user.org_id),
+        "won": (award is not None and request.identity is not None and request.identity.org_id is not None
+                and award.winner_org_id == request.identity.org_id),
         "now": now,
         "now_ms": _ms(now),
         "ends_at": state.ends_at,

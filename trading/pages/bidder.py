@@ -57,7 +57,7 @@ def _refusal(request, error, doom=True):
 
 
 def _org_id(request):
-    return request.user.org_id
+    return request.identity.org_id
 
 
 def _project(request):
@@ -126,7 +126,7 @@ def register_form(request):
              permission=Permission.PUBLIC)
 def register_submit(request):
     """A bidder organisation and its first user (供应商/投标人注册); the new user is logged in."""
-    if request.user is not None:
+    if request.identity is not None:
         return {"values": {}, "error": _refusal(request, Conflict(
             "session.logged_in", _("You are logged in; log out before registering another organisation.")))}
     values = {name: request.POST.get(name, "").strip() for name, _limit in REGISTER_FIELDS}
@@ -176,13 +176,13 @@ def home(request):
     now = request.clock.now()
     registered = {}
     rows = []
-    if request.user.org_id is not None:
+    if request.identity.org_id is not None:
         rows = _my_registrations(request)
         registered = {registration.project_id: registration for registration, _project in rows}
     return {
         "organization": request.user.organization,
         "registrations": rows,
-        "bids": _my_bids(request) if request.user.org_id is not None else [],
+        "bids": _my_bids(request) if request.identity.org_id is not None else [],
         "open_projects": _open_projects(request, now),
         "registered": registered,
         "now": now,
@@ -197,14 +197,14 @@ def _project_values(request, project, errors=None, values=None):
     now = request.clock.now()
     timeline = projects.timeline_of(project)
     method = projects.method_of(request, project)
-    own = registrations.list_for(request, project) if request.user.org_id is not None else []
+    own = registrations.list_for(request, project) if request.identity.org_id is not None else []
     registration = own[0] if own else None
     registered_lots = set(registration.lot_ids) if registration is not None else set()
     sealed = project.kind == SEALED
     deadline = timeline.get("bid_deadline")
     docs = documents.list_documents(request, project)
     download_refusal = None
-    if request.user.org_id is None:
+    if request.identity.org_id is None:
         download_refusal = _("Your user belongs to no organisation.")
     else:
         try:
@@ -213,7 +213,7 @@ def _project_values(request, project, errors=None, values=None):
             download_refusal = request.localizer.translate(error.message)
     questions_until = timeline.get("questions_until")
     bids_by_lot = {lot.id: [] for lot in project.lots}
-    if request.user.org_id is not None:
+    if request.identity.org_id is not None:
         for bid, _p, _lot in _my_bids(request, project.id):
             bids_by_lot.setdefault(bid.lot_id, []).append(bid)
     decrypting = (project.status == "opening" and project.window_until is not None and now < project.window_until)

@@ -247,7 +247,7 @@ def scoring_page(request, project, lot, evaluation, member, errors=None, entered
 
 def _on_committee(request, lot):
     """Whether the caller is a confirmed member of the lot's committee (before the evaluation starts)."""
-    expert_id = request.user.expert_id
+    expert_id = request.identity.expert_id
     if not expert_id:
         return False
     committee = request.registry["plugin_manager"].hook.ggzy_committee(lot=lot)
@@ -278,7 +278,7 @@ def _not_started(request, project, lot):
 @view_config(route_name="expert.evaluations", renderer="evaluation/mine.jinja2", permission=Permission.EVALUATION_SCORE)
 def my_evaluations(request):
     """The evaluations the expert sits on, newest first."""
-    expert_id = request.user.expert_id
+    expert_id = request.identity.expert_id
     rows = []
     if expert_id:
         found = request.dbsession.execute(
@@ -591,7 +591,7 @@ def officer_action(request):
 
 def _bidder_lots(request, project, errors=None, values=None):
     now = request.clock.now()
-    org_id = request.user.org_id
+    org_id = request.identity.org_id
     mine = {}
     if org_id is not None:
         for bid in request.dbsession.execute(select(Bid).where(Bid.project_id == project.id, Bid.org_id == org_id,

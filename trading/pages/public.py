@@ -169,7 +169,7 @@ def project_detail(request):
         "questions": documents.list_questions(request, project),
         "lot_fields": public_lot_fields(method),
         "lot_labels": LOT_LABELS,
-        "is_bidder": request.user is not None and request.user.role == "bidder",
+        "is_bidder": request.identity is not None and request.identity.role == "bidder",
         "is_staff": projects.is_staff(request),
     }
 

@@ -174,9 +174,9 @@ def login(request, username, password, with_token=True):
     return user, token
 
 
-def revoke_token(request, token_row):
-    token_row.revoked_at = request.clock.now()
-    audit.record(request, "auth.logout", object_type="auth_token", object_id=token_row.id, data={})
+def revoke_token(request, token_id):
+    request.dbsession.get(AuthToken, token_id).revoked_at = request.clock.now()
+    audit.record(request, "auth.logout", object_type="auth_token", object_id=token_id, data={})
 
 
 def _revoke_all_tokens(request, user, now):
@@ -199,7 +199,7 @@ def change_password(request, user, new_password):
 
 def deactivate_user(request, user):
     """The user can no longer log in: its tokens are revoked and its browser sessions end (an admin keeps itself)."""
-    if getattr(request, "user", None) is not None and user.id == request.user.id:
+    if request.identity is not None and user.id == request.identity.id:
         raise Conflict("user.self", _("You cannot deactivate your own account."))
     if not user.active:
         raise Conflict("user.inactive", _("The user ${username} is already deactivated.",

@@ -45,7 +45,7 @@ def open_round(request, project, lot, until):
 
 
 def submit_final_quote(request, project, lot, price):
-    user = request.user
+    user = request.identity
     bid = request.dbsession.execute(
         select(Bid).where(Bid.lot_id == lot.id, Bid.org_id == user.org_id, Bid.status == "opened")
     ).scalar_one_or_none()
@@ -128,7 +128,7 @@ def publicity_json(publicity):
 
 
 def object_to(request, project, lot, text):
-    user = request.user
+    user = request.identity
     took_part = request.dbsession.execute(
         select(Bid.id).where(Bid.lot_id == lot.id, Bid.org_id == user.org_id)).first()
     if took_part is None:
@@ -154,7 +154,7 @@ def answer_objection(request, objection_id, text, lot=None):
         raise Conflict("objection.answered", _("The objection is already answered."))
     objection.answer = text.strip()
     objection.answered_at = request.clock.now()
-    objection.answered_by = request.user.id
+    objection.answered_by = request.identity.id
     request.dbsession.flush()
     audit.record(request, "objection.answer", objection, {"text": objection.answer}, project_id=objection.project_id)
     return objection
@@ -163,7 +163,7 @@ def answer_objection(request, objection_id, text, lot=None):
 def objection_json(request, objection):
     body = {"id": objection.id, "lot_id": objection.lot_id, "text": objection.text, "at": instant(objection.at),
             "answer": objection.answer, "answered_at": instant(objection.answered_at)}
-    if request.user is not None and request.user.role in ("officer", "inspector"):
+    if request.identity is not None and request.identity.role in ("officer", "inspector"):
         body["org_id"] = objection.org_id
     return body
 
@@ -190,7 +190,7 @@ def record_award(request, project, lot, *, winner_org, amount, bid_id=None, rank
     amount = Decimal(amount)
     award = Award(id=new_id(), project_id=project.id, lot_id=lot.id, bid_id=bid_id, winner_org_id=winner_org.id,
                   winner_name=winner_org.name, amount=amount, rank=rank, reason=reason, awarded_at=awarded_at,
-                  awarded_by=None if system else request.user.id, notice_code=code,
+                  awarded_by=None if system else request.identity.id, notice_code=code,
                   notice_hash=notice_hash(code, project.code, lot.id, winner_org.name, money(amount),
                                           audit.format_at(awarded_at)))
     request.dbsession.add(award)
@@ -288,7 +288,7 @@ def record_contract(request, project, lot, signed_at, amount):
         raise Conflict("contract.not_awarded", _("A contract is recorded for an awarded lot."))
     now = request.clock.now()
     contract = Contract(project_id=project.id, lot_id=lot.id, signed_at=signed_at, amount=Decimal(amount),
-                        recorded_at=now, recorded_by=request.user.id)
+                        recorded_at=now, recorded_by=request.identity.id)
     request.dbsession.add(contract)
     lot.status = "contracted"
     for row in request.dbsession.execute(

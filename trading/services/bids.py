@@ -62,7 +62,7 @@ def _lock_project(request, project_id, shared=False):
 
 def submit(request, project, lot, offer_text, secret, uploads):
     """Seal and store a bid; the deadline is decided by the clock inside this transaction."""
-    user = request.user
+    user = request.identity
     offer = parse_offer(offer_text)
     check_secret(secret)
     if not uploads:
@@ -198,7 +198,7 @@ class AccessDenied(NotFound):
 def get_own(request, bid_id):
     """The caller's bid; anyone else's attempt is a 404, audited as sealed.access_denied before the opening."""
     bid = request.dbsession.get(Bid, bid_id)
-    user = request.user
+    user = request.identity
     if bid is not None and user is not None and user.role == "bidder" and bid.org_id == user.org_id:
         return bid
     if bid is not None and bid.opened_at is None and bid.status in ("sealed", "superseded", "withdrawn"):

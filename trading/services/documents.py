@@ -62,7 +62,7 @@ def add_document(request, project, field, kind):
         raise Conflict("project.terminated", _("The project is terminated."))
     key, size, name, content_type = store_upload(request, field)
     document = Document(project_id=project.id, kind=kind, name=name, content_type=content_type, sha256=key,
-                        size=size, uploaded_by=request.user.id, uploaded_at=request.clock.now())
+                        size=size, uploaded_by=request.identity.id, uploaded_at=request.clock.now())
     request.dbsession.add(document)
     request.dbsession.flush()
     audit.record(request, "document.upload", document, {"name": name, "sha256": key, "size": size, "kind": kind})
@@ -90,7 +90,7 @@ def get_document(request, doc_id):
 
 def check_download(request, project):
     """Registered bidders while documents are on offer; officers and inspectors always."""
-    user = request.user
+    user = request.identity
     if user.role in ("officer", "inspector"):
         return
     if user.role != "bidder":
@@ -107,7 +107,7 @@ def check_download(request, project):
 
 def record_download(request, project, document):
     audit.record(request, "document.download", document,
-                 {"name": document.name, "sha256": document.sha256, "org_id": request.user.org_id})
+                 {"name": document.name, "sha256": document.sha256, "org_id": request.identity.org_id})
 
 
 def content_path(request, document):
@@ -118,7 +118,7 @@ def content_path(request, document):
 
 
 def ask(request, project, text):
-    user = request.user
+    user = request.identity
     if not registrations.is_registered(request, project, user.org_id):
         raise Forbidden("question.not_registered", _("Only registered bidders may ask questions."))
     until = timeline_of(project).get("questions_until")
@@ -141,7 +141,7 @@ def answer(request, question_id, text, project=None):
         raise Conflict("question.answered", _("The question is already answered."))
     question.answer = text.strip()
     question.answered_at = request.clock.now()
-    question.answered_by = request.user.id
+    question.answered_by = request.identity.id
     request.dbsession.flush()
     audit.record(request, "question.answer", question, {"text": question.answer})
     return question
@@ -156,7 +156,7 @@ def list_questions(request, project):
 def question_json(request, question):
     body = {"id": question.id, "text": question.text, "asked_at": instant(question.asked_at),
             "answer": question.answer, "answered_at": instant(question.answered_at)}
-    if request.user is not None and request.user.role == "inspector":
+    if request.identity is not None and request.identity.role == "inspector":
         body["asked_by"] = question.asked_by
         body["asked_org_id"] = question.asked_org_id
     return body

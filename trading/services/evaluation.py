@@ -57,7 +57,7 @@ def get_evaluation(request, lot, for_update=False):
 
 
 def member_of(request, evaluation):
-    user = request.user
+    user = request.identity
     if user is None or user.role != "expert" or not user.expert_id:
         return None
     for member in evaluation.members:
@@ -68,7 +68,7 @@ def member_of(request, evaluation):
 
 def check_reader(request, evaluation):
     """Members, officers and inspectors read the evaluation; anyone else is refused."""
-    user = request.user
+    user = request.identity
     if user.role in ("officer", "inspector"):
         return None
     member = member_of(request, evaluation)
@@ -109,7 +109,7 @@ def start(request, project, lot):
     evaluation = Evaluation(project_id=project.id, lot_id=lot.id, status="scoring",
                             criteria=list(params.get("criteria") or []) if params.get("evaluation") == "scoring" or
                             project.method == "procurement.competitive_consultation" else [],
-                            started_at=now, started_by=request.user.id if request.user else None,
+                            started_at=now, started_by=request.identity.id if request.identity else None,
                             members=[EvaluationMember(expert_id=expert.id, name=expert.name, specialty=specialty,
                                                       position=index)
                                      for index, (expert, specialty) in enumerate(committee["members"])])
@@ -359,7 +359,7 @@ def ranking_json(entry):
 
 def evaluation_json(request, project, lot, evaluation):
     member = member_of(request, evaluation)
-    role = request.user.role
+    role = request.identity.role
     finalized = evaluation.status == "finalized"
     see_all = finalized or role == "inspector"
     bids = opened_bids(request, lot)

@@ -44,7 +44,7 @@ def method_of(request, project_or_code):
 
 
 def is_staff(request):
-    return request.user is not None and request.user.role in STAFF_ROLES
+    return request.identity is not None and request.identity.role in STAFF_ROLES
 
 
 def search(request, filters):
@@ -89,7 +89,7 @@ def lot_json(request, project, lot):
     body = {"id": lot.id, "number": lot.number, "title": lot.title, "status": lot.status or project.status}
     for name in MONEY_FIELDS:
         value = getattr(lot, name)
-        if name == "reserve_price" and not (request.user is not None and request.user.role in ("officer", "inspector")):
+        if name == "reserve_price" and not (request.identity is not None and request.identity.role in ("officer", "inspector")):
             continue
         if value is not None:
             body[name] = money(value)
@@ -243,7 +243,7 @@ def create(request, data):
         title=data["title"].strip(), description=data.get("description"), owner_org_id=data["owner_org_id"],
         agent_org_id=data.get("agent_org_id"), status="draft",
         timeline={name: stored_instant(value) for name, value in timeline.items()},
-        params=json_numbers(params), created_by=request.user.id if request.user else None, created_at=now,
+        params=json_numbers(params), created_by=request.identity.id if request.identity else None, created_at=now,
         listed_at=now, lots=_lots_from(data["lots"]),
     )
     request.dbsession.add(project)
@@ -405,7 +405,7 @@ def amend(request, project, text, changes):
         stored[name] = stored_instant(value)
     project.timeline = stored
     amendment = Amendment(project_id=project.id, text=text, changes=recorded, issued_at=now,
-                          issued_by=request.user.id if request.user else None)
+                          issued_by=request.identity.id if request.identity else None)
     request.dbsession.add(amendment)
     _schedule(request, project, timeline_of(project))
     request.dbsession.flush()

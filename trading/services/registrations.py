@@ -34,7 +34,7 @@ def _new_account(dbsession):
 
 
 def register(request, project, lot_ids):
-    user = request.user
+    user = request.identity
     if project.status != "announced" and not (project.kind != SEALED and project.status == "auction"):
         raise Conflict("registration.closed", _("Registration for this project is closed."))
     closes = registration_closes_at(request, project)
@@ -98,7 +98,7 @@ def registration_json(registration, with_org=False):
 
 def list_for(request, project):
     """Bidders see their own; inspectors and admins all; officers all once registration has closed."""
-    user = request.user
+    user = request.identity
     query = select(Registration).where(Registration.project_id == project.id).order_by(Registration.created_at,
                                                                                        Registration.id)
     if user.role == "bidder":
