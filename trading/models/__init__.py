@@ -4,9 +4,10 @@ import time
 import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.exc import DisconnectionError
+from pyramid.settings import asbool
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 from transaction._transaction import Status
-from zope.sqlalchemy.datamanager import STATUS_CHANGED, join_transaction, mark_changed
+from zope.sqlalchemy.datamanager import STATUS_CHANGED, join_transaction
 
 from .meta import Base, metadata, new_id  # noqa: F401
 from .accounts import AuthToken, LoginThrottle, Organization, User  # noqa: F401
@@ -80,7 +81,7 @@ def get_engine(settings, prefix="sqlalchemy."):
     engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         _prepare_sqlite(engine)
-    elif not engine.pool._pre_ping:  # unless the deployment's settings ask for a ping at every checkout
+    elif not asbool(settings.get(prefix + "pool_pre_ping")):  # unless the settings ask for a ping at every checkout
         _ping_when_idle(engine)
     return engine
 
@@ -89,11 +90,12 @@ class TmSession(Session):
     """A session joined to the transaction manager in its ``info``: committed or aborted by it, never by hand.
 
     zope.sqlalchemy's ``register`` adds seven listeners to each session it is given, which cost a request about
-    as much CPU as its token look-up. These are zope.sqlalchemy's listeners registered once, on this class; each
-    reads the session's own manager from ``info["transaction_manager"]``. A session made without one (a script
-    using the factory directly) is a plain session that commits by itself.
+    as much CPU as its token look-up. The listeners here are registered once, on this class; each reads the
+    session's own manager from ``info["transaction_manager"]``. A session made without one (a script using the
+    factory directly) is a plain session that commits by itself.
 
-    A session joins as changed: a transaction the manager commits ends in COMMIT even when it only read. With
+    A session joins as changed, so zope.sqlalchemy's listeners that mark a session changed after a write are not
+    needed: a transaction the manager commits ends in COMMIT even when it only read. With
     zope.sqlalchemy's default, a read-only one ended in ROLLBACK, and psycopg forgets its prepared statements at
     every ROLLBACK: no statement of a read-only request was ever prepared, and PostgreSQL planned the hot
     statements (the token's, the auction's quick look) at every request, which cost it more CPU than the
@@ -115,28 +117,6 @@ def _after_begin(session, transaction, connection):
 def _after_attach(session, instance):
     if (manager := _manager(session)) is not None:
         join_transaction(session, STATUS_CHANGED, manager)
-
-
-def _changed(session):
-    if (manager := _manager(session)) is not None:
-        mark_changed(session, manager)
-
-
-@event.listens_for(TmSession, "after_flush")
-def _after_flush(session, flush_context):
-    _changed(session)
-
-
-@event.listens_for(TmSession, "after_bulk_update")
-@event.listens_for(TmSession, "after_bulk_delete")
-def _after_bulk(context):
-    _changed(context.session)
-
-
-@event.listens_for(TmSession, "do_orm_execute")
-def _do_orm_execute(state):
-    if state.is_orm_statement and (state.is_update or state.is_insert or state.is_delete):
-        _changed(state.session)
 
 
 @event.listens_for(TmSession, "before_commit")
