@@ -24,10 +24,10 @@ from sqlalchemy import select
 from .clock import ManualClock
 from .demo import DEMO_PASSWORD, ORGANIZATIONS, USERS, full_uscc
 from .i18n import LOCAL_TZ, instant, money
-from .security import Principal
 from .models import Deadline, Organization, Project, User
 from .rules import local_date
 from .scheduler import apply_deadline
+from .security import Principal
 from .services import accounts, auction, award, bids, documents, evaluation, opening, projects, registrations
 from .workdays import WorkCalendar
 
