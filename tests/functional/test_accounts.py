@@ -187,3 +187,14 @@ def test_password_is_rehashed_when_cost_settings_change(api, users, registry, db
         registry["passwords"] = original
     stored = dbsession.execute(select(User.password_hash).where(User.username == "officer")).scalar_one()
     assert "m=128," in stored and stored != old
+
+
+def test_me_answers_the_user_and_a_bidders_organisation(logged_in, users):
+    bidder = logged_in.get("me", as_user="bidder", status=200).json
+    assert {k: bidder[k] for k in ("id", "username", "role", "org_id", "expert_id", "display_name")} == {
+        "id": users["bidder"].id, "username": "bidder", "role": "bidder", "org_id": users["bidder"].org_id,
+        "expert_id": None, "display_name": None}
+    assert bidder["organization"]["id"] == users["bidder"].org_id
+    assert bidder["organization"]["name"] == "Test Bidder Co"
+    officer = logged_in.get("me", as_user="officer", status=200).json
+    assert officer["role"] == "officer" and "organization" not in officer

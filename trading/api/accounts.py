@@ -82,10 +82,10 @@ def logout(request):
 
 @api_view("api.me", "GET", Permission.AUTHENTICATED, summary="The calling user")
 def me(request):
-    user = request.user
-    body = accounts.user_json(user)
-    if user.organization is not None:
-        body["organization"] = accounts.organization_json(user.organization)
+    body = accounts.user_json(request.identity)  # the principal carries every field of the user's JSON
+    organization = accounts.caller_organization(request)
+    if organization is not None:
+        body["organization"] = accounts.organization_json(organization)
     return body
 
 

@@ -180,7 +180,7 @@ def home(request):
         rows = _my_registrations(request)
         registered = {registration.project_id: registration for registration, _project in rows}
     return {
-        "organization": request.user.organization,
+        "organization": accounts.caller_organization(request),
         "registrations": rows,
         "bids": _my_bids(request) if request.identity.org_id is not None else [],
         "open_projects": _open_projects(request, now),

@@ -210,6 +210,12 @@ def deactivate_user(request, user):
     audit.record(request, "user.deactivate", user, {"username": user.username})
 
 
+def caller_organization(request):
+    """The caller's organisation, or None: one primary-key read, not the caller's user row and its relationship."""
+    org_id = request.identity.org_id if request.identity is not None else None
+    return request.dbsession.get(Organization, org_id) if org_id is not None else None
+
+
 def user_json(user):
     return {"id": user.id, "username": user.username, "role": user.role, "org_id": user.org_id,
             "expert_id": user.expert_id, "display_name": user.display_name}
