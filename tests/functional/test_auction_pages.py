@@ -227,6 +227,14 @@ def test_the_room_speaks_chinese(api, live_land, registry):
     assert '<html lang="zh-CN">' in page.text and 'id="ar-phase"' in page.text
 
 
+@pytest.mark.parametrize("language, label", [("zh-CN", "按此金额出价"), ("en", "Bid this amount")])
+def test_the_bid_buttons_read_as_one_phrase_in_each_language(api, live_land, language, label):
+    page = log_in(api, "bidder1").get(room_url(live_land), headers={"Accept-Language": language})
+    button = re.search(r'<button type="submit" id="ar-steps-button" data-ar-steps-verb>([^<]*)</button>', page.text)
+    assert button.group(1) == label  # one message, not a verb and "this amount" translated apart
+    assert f'<li data-key="steps.bid">{label}</li>' in page.text  # what the script writes when the phase changes
+
+
 def test_a_sealed_project_has_no_auction_room(api, script):
     from .sealed import Parties
 

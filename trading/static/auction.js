@@ -221,6 +221,9 @@
     Array.prototype.forEach.call(root.querySelectorAll("[data-ar-verb]"), function (span) {
       span.textContent = say("verb." + current);
     });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-ar-steps-verb]"), function (button) {
+      button.textContent = say("steps." + current);
+    });
     setText("ar-quick-amount", grouped(amountFor(min)));
     setText("ar-quick-hint", say(min ? "hint.next" : "hint.start"));
     var steps = $("ar-steps-input");
