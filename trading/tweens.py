@@ -2,6 +2,7 @@
 import logging
 
 from pyramid.response import Response
+from pyramid.tweens import EXCVIEW
 
 from .errors import RequestInvalid, Unavailable
 from .i18n import _
@@ -10,6 +11,12 @@ log = logging.getLogger(__name__)
 
 
 def query_check_factory(handler, registry):
+    """A query string that is not UTF-8 is a 400 before any view decodes it.
+
+    Under pyramid_tm: the error page's header names the caller, which a browser session reads from the database,
+    and a session outside the request's transaction cannot join it (a logged-in page answered 500).
+    """
+
     def query_check(request):
         try:
             request.GET  # noqa: B018 - decoding happens on first access
@@ -49,5 +56,5 @@ def database_down_factory(handler, registry):
 
 
 def includeme(config):
-    config.add_tween("trading.tweens.query_check_factory")
+    config.add_tween("trading.tweens.query_check_factory", under="pyramid_tm.tm_tween_factory", over=EXCVIEW)
     config.add_tween("trading.tweens.database_down_factory")

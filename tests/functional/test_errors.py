@@ -70,6 +70,15 @@ def test_a_query_string_that_is_not_utf8_is_400(api):
     assert api.app.get("/projects?q=%ff", status=400).content_type == "text/html"
 
 
+@pytest.mark.parametrize("role", ["bidder", "officer"])
+def test_a_logged_in_page_with_a_query_string_that_is_not_utf8_is_a_400_page_that_knows_the_caller(api, users, role):
+    from .test_bidder_pages import log_in
+
+    page = log_in(api, role).get("/projects?q=%ff", status=400)  # the page's header reads the caller from the database
+    assert page.content_type == "text/html" and "UTF-8" in page.text
+    assert 'action="/logout"' in page.text  # the header of a logged-in caller, not an anonymous page
+
+
 def test_a_forged_cursor_without_an_offset_is_400(api):
     from trading.api.pagination import encode_cursor
 
