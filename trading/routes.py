@@ -95,6 +95,7 @@ def includeme(config):
     add("officer.project_edit", "/officer/projects/{project_id}/edit")
     add("officer.opening", "/officer/projects/{project_id}/opening")
     # administrator pages
+    add("admin.home", "/admin")
     add("admin.calendar", "/admin/calendar")
     add("admin.users", "/admin/users")
     # bidder pages

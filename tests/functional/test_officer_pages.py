@@ -510,7 +510,9 @@ def test_admin_lists_creates_links_an_expert_and_deactivates_users(api, parties)
 
     expert = add_experts(api, 1, start=801)[0]
     api.app.get("/admin/users", status=302)  # anonymous: to the login
+    api.app.get("/admin", status=302)
     login_page(api, "admin1")
+    assert api.app.get("/admin", status=303).location.endswith("/admin/users")  # as /officer is the officer's
     page = api.app.get("/admin/users")
     assert '<a href="/admin/users">Users</a>' in page.text
     assert "officer1" in page.text and ">Officer<" in page.text and parties.bidders[0][0] in page.text

@@ -208,6 +208,12 @@ def users_page(request, errors=None, action=None, values=None):
     }
 
 
+@view_config(route_name="admin.home", request_method="GET", permission=Permission.USERS_MANAGE)
+def home_view(request):
+    """/admin, as /officer, /bidder, /expert and /inspector are each role's workspace: the users page."""
+    return HTTPSeeOther(location=request.route_url("admin.users"))
+
+
 @view_config(route_name="admin.users", renderer="admin/users.jinja2", request_method="GET",
              permission=Permission.USERS_MANAGE)
 def users_view(request):
