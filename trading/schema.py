@@ -7,6 +7,20 @@ from .errors import field_error
 from .i18n import _
 
 
+NUL = "\x00"  # PostgreSQL refuses it in text; refused at the input, so that SQLite stores nothing PostgreSQL would not
+
+
+def has_nul(value):
+    """Whether a decoded JSON value holds U+0000 in any string, key or value."""
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(NUL in key or has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False
+
+
 def json_numbers(value):
     """A copy with Decimals as JSON numbers: for jsonschema, or for a JSON column (the caller keeps its Decimals)."""
     if isinstance(value, dict):

@@ -2,6 +2,7 @@
 import enum
 import hashlib
 import ipaddress
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -203,9 +204,14 @@ def find_token(request):
 DEVICE_CHARS = 128  # the device columns of bids and auction bids
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def client_device(request):
     """The client's device fingerprint (X-Client-Device, or the pages' ggzy_device cookie), cut to its column."""
     value = request.headers.get("X-Client-Device") or request.cookies.get("ggzy_device")
+    if value:
+        value = _CONTROL.sub("", value)  # evidence to compare, not to store raw: PostgreSQL refuses U+0000 in text
     return value[:DEVICE_CHARS] if value else None
 
 

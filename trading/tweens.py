@@ -6,24 +6,44 @@ from pyramid.tweens import EXCVIEW
 
 from .errors import RequestInvalid, Unavailable
 from .i18n import _
+from .schema import NUL
 
 log = logging.getLogger(__name__)
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def query_check_factory(handler, registry):
-    """A query string that is not UTF-8 is a 400 before any view decodes it.
+    """The address and a plain form, checked before any view reads them: a 400, never a 500 later.
+
+    A query string that is not UTF-8, and U+0000 (``%00``) in the path, the query or a form field: PostgreSQL
+    refuses that character in text, so it would fail at the first statement that names it (on SQLite it would be
+    stored). JSON bodies are checked as they are parsed (``trading.api.parse_json``).
 
     Under pyramid_tm: the error page's header names the caller, which a browser session reads from the database,
     and a session outside the request's transaction cannot join it (a logged-in page answered 500).
     """
 
+    def refuse(request, message):
+        from .api.errors import error_response
+
+        return error_response(request, RequestInvalid(message=message))
+
     def query_check(request):
         try:
-            request.GET  # noqa: B018 - decoding happens on first access
+            query = request.GET
         except UnicodeDecodeError:
-            from .api.errors import error_response
-
-            return error_response(request, RequestInvalid(message=_("The address is not valid UTF-8.")))
+            return refuse(request, _("The address is not valid UTF-8."))
+        if NUL in request.path_info or any(NUL in key or NUL in value for key, value in query.items()):
+            return refuse(request, _("The address must not contain the character U+0000 (%00)."))
+        if request.method == "POST" and request.content_type == FORM:
+            try:
+                form = request.POST
+            except UnicodeDecodeError:
+                return refuse(request, _("The form is not valid UTF-8."))
+            if any(NUL in key or (isinstance(value, str) and NUL in value) for key, value in form.items()):
+                return refuse(request, _("A form field must not contain the character U+0000."))
         return handler(request)
 
     return query_check

@@ -8,7 +8,7 @@ from pyramid.viewderivers import INGRESS
 
 from ..errors import AuthRequired, RequestInvalid, field_error
 from ..i18n import _
-from ..schema import schema_details
+from ..schema import NUL, has_nul, schema_details
 from ..security import roles_for
 
 DEFAULT_LIMIT = 50
@@ -97,6 +97,9 @@ def check_multipart(request, schema):
         fields = multipart.form(request)  # request.POST, read without cgi's line-by-line pass when it can be
     except Exception:
         raise RequestInvalid(message=_("The multipart body cannot be read.")) from None
+    # (a file's name is only a display name, cleaned where it is kept: services/documents.py)
+    if any(NUL in name or (isinstance(value, str) and NUL in value) for name, value in fields.items()):
+        raise RequestInvalid(message=_("A form field must not contain the character U+0000."))
     details = []
     for name in schema.get("required", []):
         values = fields.getall(name)
@@ -124,6 +127,8 @@ def parse_json(request, validator):
         data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant) if text.strip() else None
     except (UnicodeDecodeError, ValueError):
         raise RequestInvalid(message=_("The body is not valid JSON.")) from None
+    if "\\u0000" in text and has_nul(data):  # only the escape can put U+0000 in a string: strict JSON has no raw one
+        raise RequestInvalid(message=_("Text in the body must not contain the character U+0000."))
     if data is None:
         data = {}
     details = schema_details(validator, data)

@@ -5,7 +5,7 @@ from pyramid.response import FileResponse
 
 from ..errors import DomainError, NotFound, RequestInvalid
 from ..i18n import _, money
-from ..schema import schema_details
+from ..schema import has_nul, schema_details
 from ..security import Permission
 from ..services import bids as bid_service
 from ..services import documents, opening, projects, registrations
@@ -74,6 +74,8 @@ def deposit_notice(request):
         raise RequestInvalid(message=_("The body is not valid JSON.")) from None
     if not isinstance(data, dict):
         raise RequestInvalid(message=_("The body is not valid JSON."))
+    if has_nul(data):
+        raise RequestInvalid(message=_("Text in the body must not contain the character U+0000."))
     details = schema_details(NOTIFY, data)
     if details:
         raise RequestInvalid(details=details)
