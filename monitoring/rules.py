@@ -2,7 +2,7 @@
 import json
 from decimal import Decimal
 
-from sqlalchemy import select, union, union_all
+from sqlalchemy import or_, select, union, union_all
 
 from trading import audit
 from trading.i18n import _
@@ -72,8 +72,8 @@ def _identical_files(event, data, request):
     return [Finding("lot", lot_id, evidence, project_id=event.project_id, lot_id=lot_id)]
 
 
-def _norm(value):
-    return "".join((value or "").split()).lower()
+CONTACT_KEYS = (("phone", Organization.phone_key), ("email", Organization.email_key),
+                ("legal_representative", Organization.representative_key))
 
 
 def _shared_contact(event, data, request):
@@ -84,23 +84,23 @@ def _shared_contact(event, data, request):
             select(AuctionBid.id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id == org_id,
                                         AuctionBid.seq < data["seq"]).limit(1)).first():
         return []  # every pair is compared at the later one's first quote or bid: this organisation's came before
-    others = set(request.dbsession.execute(union(
-        select(Bid.org_id).where(Bid.lot_id == lot_id, Bid.org_id != org_id),
-        select(AuctionBid.org_id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id != org_id))).scalars())
-    if not others:
+    me = request.dbsession.execute(
+        select(Organization.name, Organization.phone, Organization.email, Organization.legal_representative,
+               *(column for _field, column in CONTACT_KEYS)).where(Organization.id == org_id)).first()
+    mine = [(field, column, getattr(me, column.key)) for field, column in CONTACT_KEYS] if me is not None else []
+    mine = [(field, column, key) for field, column, key in mine if key]
+    if not mine:
         return []
-    # plain rows of the compared columns, not Organization objects: this runs at each bid against every other bidder
-    orgs = {o.id: o for o in request.dbsession.execute(
-        select(Organization.id, Organization.name, Organization.phone, Organization.email,
-               Organization.legal_representative).where(Organization.id.in_(list(others | {org_id}))))}
-    me = orgs[org_id]
-    fields = [(field, _norm(getattr(me, field))) for field in ("phone", "email", "legal_representative")]
-    shared = []
-    for other in others:
-        for field, mine in fields:
-            theirs = _norm(getattr(orgs[other], field))
-            if mine and mine == theirs:
-                shared.append({"field": field, "value": getattr(me, field), "organizations": sorted([me.name, orgs[other].name])})
+    bidders = union(select(Bid.org_id).where(Bid.lot_id == lot_id, Bid.org_id != org_id),
+                    select(AuctionBid.org_id).where(AuctionBid.lot_id == lot_id, AuctionBid.org_id != org_id))
+    # the other bidders of the lot that share a key, found by the keys' indexes: never every bidder of the lot
+    others = request.dbsession.execute(
+        select(Organization.name, *(column for _field, column in CONTACT_KEYS))
+        .where(Organization.id.in_(select(bidders.subquery().c.org_id)),
+               or_(*(column == key for _field, column, key in mine)))
+        .order_by(Organization.name, Organization.id)).all()
+    shared = [{"field": field, "value": getattr(me, field), "organizations": sorted([me.name, other.name])}
+              for other in others for field, column, key in mine if getattr(other, column.key) == key]
     if not shared:
         return []
     return [Finding("lot", lot_id, {"shared": shared, "bid": event.object_id}, project_id=event.project_id, lot_id=lot_id)]

@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .meta import Base, IdColumn, new_id
@@ -25,8 +25,28 @@ class Organization(Base):
     phone: Mapped[Optional[str]] = mapped_column(String(40))
     email: Mapped[Optional[str]] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # contact_key of the phone, the email and the legal representative, kept by the mapper events below: the
+    # shared-contact collusion rule looks its matches up by index instead of reading every other bidder of the
+    # lot at every bid (300 bidders on a lot made that a fifth of a bid's CPU, under the audit chain's lock)
+    phone_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
+    email_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
+    representative_key: Mapped[Optional[str]] = mapped_column(Text, index=True)
 
     users: Mapped[list["User"]] = relationship(back_populates="organization")
+
+
+def contact_key(value):
+    """A phone, email or name as the shared-contact rule compares them: no whitespace anywhere, lower case."""
+    key = "".join((value or "").split()).lower()
+    return key or None
+
+
+@event.listens_for(Organization, "before_insert")
+@event.listens_for(Organization, "before_update")
+def _keep_contact_keys(mapper, connection, org):
+    org.phone_key = contact_key(org.phone)
+    org.email_key = contact_key(org.email)
+    org.representative_key = contact_key(org.legal_representative)
 
 
 class User(Base):
