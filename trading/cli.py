@@ -11,6 +11,7 @@ from pyramid.scripting import prepare
 from . import audit
 from .config import configure
 from .errors import DomainError
+from .migrate import SchemaBehind, check_schema, upgrade
 from .models.accounts import ROLES
 from .settings import SettingsError
 
@@ -34,7 +35,6 @@ def _message(env, error):
 
 def cmd_initdb(args):
     from . import reference
-    from .migrate import upgrade
 
     registry, env = load(args.ini)
     try:
@@ -165,6 +165,7 @@ def cmd_scheduler(args):
     from .scheduler import Scheduler
 
     registry, env = load(args.ini)
+    check_schema(registry["dbengine"])
     scheduler = Scheduler(registry, blocking=True)
 
     def stop(signum, frame):
@@ -314,7 +315,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except SettingsError as error:
+    except (SettingsError, SchemaBehind) as error:
         print(f"ggzy: {error}", file=sys.stderr)
         return 2
 

@@ -1,4 +1,8 @@
-"""The organisations' contact keys that the shared-contact rule looks up: kept by the model, filled by 0009."""
+"""Migration 0009 (the organisations' contact keys the shared-contact rule looks up) and the schema check at start.
+
+The keys are kept by the model and filled for existing rows by the migration; a server or scheduler started on a
+database whose schema is behind the code refuses to start, naming the command that upgrades it.
+"""
 from datetime import datetime, timezone
 
 import pytest
@@ -56,3 +60,48 @@ def test_migration_0009_fills_the_keys_of_existing_organisations(scratch_url):
         assert tuple(row) == ("057188", "x@y.cn", None)
     finally:
         engine.dispose()
+
+
+def test_the_app_refuses_to_start_on_a_schema_behind_the_code_and_starts_once_upgraded(scratch_url, tmp_path):
+    import trading
+    from trading.migrate import SchemaBehind
+
+    settings = testing.app_settings(scratch_url, tmp_path / "files")
+    with pytest.raises(SchemaBehind, match=r"nothing \(an empty database\).*ggzy initdb"):
+        trading.main({}, **settings)
+    engine = create_engine(scratch_url)
+    try:
+        migrate.upgrade(engine, "0008")
+        with pytest.raises(SchemaBehind, match=r"at 0008, this code needs 0009: run `ggzy initdb INI`"):
+            trading.main({}, **settings)
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    assert callable(trading.main({}, **settings))
+
+
+def test_a_database_that_does_not_answer_is_left_to_the_requests(tmp_path):
+    import trading
+
+    settings = testing.app_settings("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", tmp_path / "files")
+    assert callable(trading.main({}, **settings))  # it starts, and answers 503 until the database is back
+
+
+def test_the_scheduler_refuses_a_schema_behind_the_code(scratch_url, tmp_path, capsys):
+    from trading import cli
+
+    engine = create_engine(scratch_url)
+    try:
+        migrate.upgrade(engine, "0008")
+    finally:
+        engine.dispose()
+    ini = tmp_path / "behind.ini"
+    ini.write_text(f"""[app:main]
+use = egg:ggzy
+sqlalchemy.url = {scratch_url}
+ggzy.storage_dir = {tmp_path / "files"}
+ggzy.session_secret = test-session-secret
+ggzy.bank_secret = test-bank-secret
+""", encoding="utf-8")
+    assert cli.main(["scheduler", str(ini)]) == 2
+    assert "this code needs 0009: run `ggzy initdb INI`" in capsys.readouterr().err
