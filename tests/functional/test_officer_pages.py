@@ -114,6 +114,16 @@ def test_officer_home_lists_drafts_and_running_projects_newest_first(api, partie
 # --- the project form ------------------------------------------------------------------------------------
 
 
+def test_every_parameter_of_every_method_has_a_translated_label_and_hint(registry):
+    """The form falls back to the JSON Schema's English description: no parameter may reach that fallback."""
+    from trading.pages.officer import PARAM_HINTS, PARAM_LABELS, param_properties
+
+    methods = [registry["methods"][code] if isinstance(code, str) else code for code in registry["methods"]]
+    untranslated = {(method.code, name) for method in methods for name, schema in param_properties(method).items()
+                    if name not in PARAM_LABELS or (schema.get("description") and name not in PARAM_HINTS)}
+    assert not untranslated
+
+
 def test_new_project_starts_by_choosing_the_method(api, parties):
     login_page(api, "officer1")
     chooser = api.app.get("/officer/projects/new")

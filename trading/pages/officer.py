@@ -75,6 +75,8 @@ PARAM_HINTS = {
     "supplier_org_id": _("The one organisation the purchase is negotiated with."),
     "appraisal": _("A start price below 90% of it needs an approval reference."),
     "countdown_seconds": _("Each accepted bid restarts the countdown."),
+    "category": _("What is procured: goods, services or works."),
+    "approval_ref": _("The approval's reference, needed for a start price below 90% of the appraisal."),
 }
 LOT_HINTS = {
     "budget": _("An opened price above it fails qualification."),
