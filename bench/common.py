@@ -17,25 +17,9 @@ BACKENDS = ("sqlite", "postgresql")
 PG_URL = testing.PG_ADMIN_URL  # postgresql+psycopg://postgres@127.0.0.1:5432/postgres, or $GGZY_TEST_PG
 
 
-@contextlib.contextmanager
 def scratch_database(backend):
-    """A fresh, migrated database for one benchmark, gone afterwards: yields its URL, or None when it is unavailable.
-
-    SQLite is a file in a temporary folder; PostgreSQL a database created on
-    the server of ``GGZY_TEST_PG`` (as the test suite does) and dropped at the end.
-    """
-    if backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="ggzy-bench-") as folder:
-            yield f"sqlite:///{os.path.join(folder, 'bench.sqlite')}"
-        return
-    if not testing.postgres_available():
-        yield None
-        return
-    name, url = testing.create_pg_database(prefix="ggzy_bench")
-    try:
-        yield url
-    finally:
-        testing.drop_pg_database(name)
+    """An empty database for one benchmark, gone afterwards: yields its URL, or None when it is unavailable."""
+    return testing.scratch_database(backend, prefix="ggzy_bench")
 
 
 @contextlib.contextmanager

@@ -1,6 +1,8 @@
 """Test helpers shipped with the package, so that plugin tests can use them too."""
+import contextlib
 import json
 import os
+import tempfile
 import uuid
 from datetime import datetime, timezone
 
@@ -73,6 +75,28 @@ def drop_pg_database(name):
         ), {"name": name})
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
+
+
+@contextlib.contextmanager
+def scratch_database(backend, prefix="ggzy_scratch"):
+    """An empty database of its own, gone afterwards: yields its URL, or None when PostgreSQL does not answer.
+
+    SQLite is a file in a temporary folder; PostgreSQL a database created on the server of ``GGZY_TEST_PG`` (as
+    the test suite's are) and dropped at the end. For what needs a schema of its own: a migration's test, a
+    benchmark.
+    """
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="ggzy-scratch-") as folder:
+            yield f"sqlite:///{os.path.join(folder, 'scratch.sqlite')}"
+        return
+    if not postgres_available():
+        yield None
+        return
+    name, url = create_pg_database(prefix=prefix)
+    try:
+        yield url
+    finally:
+        drop_pg_database(name)
 
 
 def nested_session_factory(connection):

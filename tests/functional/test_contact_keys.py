@@ -34,15 +34,9 @@ def test_the_keys_follow_the_contact_fields_on_insert_and_update(dbsession):
 
 
 @pytest.fixture
-def scratch_url(backend, tmp_path):
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite'}"
-        return
-    name, url = testing.create_pg_database(prefix="ggzy_migrate")
-    try:
+def scratch_url(backend):
+    with testing.scratch_database(backend, prefix="ggzy_migrate") as url:
         yield url
-    finally:
-        testing.drop_pg_database(name)
 
 
 def test_migration_0009_fills_the_keys_of_existing_organisations(scratch_url):
