@@ -87,8 +87,8 @@ def _shared_contact(event, data, request):
     me = request.dbsession.execute(
         select(Organization.name, Organization.phone, Organization.email, Organization.legal_representative,
                *(column for _field, column in CONTACT_KEYS)).where(Organization.id == org_id)).first()
-    mine = [(field, column, getattr(me, column.key)) for field, column in CONTACT_KEYS] if me is not None else []
-    mine = [(field, column, key) for field, column, key in mine if key]
+    mine = [(field, column, getattr(me, column.key)) for field, column in CONTACT_KEYS
+            if me is not None and getattr(me, column.key)]
     if not mine:
         return []
     bidders = union(select(Bid.org_id).where(Bid.lot_id == lot_id, Bid.org_id != org_id),
