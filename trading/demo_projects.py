@@ -26,8 +26,7 @@ from .demo import DEMO_PASSWORD, ORGANIZATIONS, USERS, full_uscc
 from .i18n import LOCAL_TZ, instant, money
 from .models import Deadline, Organization, Project, User
 from .rules import local_date
-from .scheduler import apply_deadline
-from .security import Principal
+from .scheduler import SystemRequest, apply_deadline
 from .services import accounts, auction, award, bids, documents, evaluation, opening, projects, registrations
 from .workdays import WorkCalendar
 
@@ -75,9 +74,7 @@ class DemoRequest:
         self.cookies = {}
         self.environ = {}
 
-    @property
-    def identity(self):
-        return Principal.of(self.user)
+    identity = SystemRequest.identity  # the principal of ``user``
 
 
 class History:

@@ -49,6 +49,16 @@ def test_a_json_body_with_nul_is_400_and_registers_nobody(api, dbsession):
     api.post("organizations/register", register_body(name="Example\\u0000 Ltd"), status=201)  # a backslash, not NUL
 
 
+def test_a_signed_bank_notice_with_nul_is_400(api, dbsession):
+    from trading.models import DepositPayment
+
+    from .sealed import bank_notice
+
+    response = bank_notice(api, "test-bank-secret", "ACCOUNT", "100.00", "REF\u0000", status=400)
+    assert_invalid(response)
+    assert dbsession.execute(select(func.count(DepositPayment.id))).scalar() == 0
+
+
 def test_a_form_field_with_nul_is_a_400_page(api, users):
     client = browser(api)
     form = client.get("/login")

@@ -75,9 +75,8 @@ def bid(request):
     try:
         accepted, ends_at = auction.submit_bid(request, project, lot, amount, looked=clear)
     except Conflict as error:
-        # answered, not raised: the end this bid discovered is kept; any other refusal wrote nothing but, at most,
-        # the bidder's paddle, and committing keeps the connection's prepared statements (lost bids of a storm
-        # that passed the quick look end here, and each ROLLBACK made PostgreSQL plan its statements again)
+        # answered, not raised, as above: a refusal wrote nothing but, at most, the bidder's paddle (the lost bids
+        # of a storm end here); and the end this bid discovered is kept
         return error_response(request, error)
     return {"seq": accepted.seq, "amount": auction.money(accepted.amount), "ends_at": auction.instant(ends_at),
             "paddle": accepted.paddle}

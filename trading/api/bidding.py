@@ -1,15 +1,13 @@
 """Registration, deposits, documents, questions, sealed bids and the opening (API.md)."""
-import json
-
+import jsonschema
 from pyramid.response import FileResponse
 
-from ..errors import DomainError, NotFound, RequestInvalid
+from ..errors import DomainError, NotFound
 from ..i18n import _, money
-from ..schema import has_nul, schema_details
 from ..security import Permission
 from ..services import bids as bid_service
 from ..services import documents, opening, projects, registrations
-from . import api_view
+from . import api_view, parse_json
 from .errors import error_response
 
 REGISTER = {"type": "object", "properties": {"lot_ids": {"type": "array", "minItems": 1, "maxItems": 100,
@@ -26,6 +24,7 @@ NOTIFY = {
     },
     "required": ["deposit_account", "amount", "paid_at", "reference", "payer_account"],
 }
+NOTIFY_VALIDATOR = jsonschema.Draft202012Validator(NOTIFY)  # checked in the view, after the signature
 DOCUMENT = {"type": "object", "x-multipart": True, "required": ["file", "kind"],
             "properties": {"file": {"type": "string", "format": "binary"},
                            "kind": {"enum": list(documents.DOCUMENT_KINDS)}}}
@@ -67,19 +66,8 @@ def list_registrations(request):
 @api_view("api.deposits.notify", "POST", Permission.PUBLIC, summary="The bank's deposit notice (HMAC-signed)",
           responses={401: "auth.required (bad signature)", 404: "not_found (unknown account)"})
 def deposit_notice(request):
-    registrations.check_signature(request)
-    try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise RequestInvalid(message=_("The body is not valid JSON.")) from None
-    if not isinstance(data, dict):
-        raise RequestInvalid(message=_("The body is not valid JSON."))
-    if has_nul(data):
-        raise RequestInvalid(message=_("Text in the body must not contain the character U+0000."))
-    details = schema_details(NOTIFY, data)
-    if details:
-        raise RequestInvalid(details=details)
-    registration, recorded = registrations.notify(request, data)
+    registrations.check_signature(request)  # the signature first (401), then the body as every JSON body (400)
+    registration, recorded = registrations.notify(request, parse_json(request, NOTIFY_VALIDATOR))
     return {"deposit_account": registration.deposit_account, "status": registration.status,
             "amount_due": money(registration.amount_due), "amount_paid": money(registration.amount_paid),
             "recorded": recorded}

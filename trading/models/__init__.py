@@ -108,13 +108,9 @@ def _manager(session):
 
 
 @event.listens_for(TmSession, "after_begin")
-def _after_begin(session, transaction, connection):
-    if (manager := _manager(session)) is not None:
-        join_transaction(session, STATUS_CHANGED, manager)
-
-
 @event.listens_for(TmSession, "after_attach")
-def _after_attach(session, instance):
+def _join(session, *_args):
+    """A session that begins, or is given an object, joins its manager's transaction (once: joining is idempotent)."""
     if (manager := _manager(session)) is not None:
         join_transaction(session, STATUS_CHANGED, manager)
 
