@@ -32,6 +32,7 @@ def configure(settings=None, extra_plugins=()):
     config.include(".routes")
     config.include(".tweens")
     config.include(".headers")
+    config.include(".bid_memo")
     config.include(".api")
     config.include(".pages")
     config.add_static_view("static", "trading:static", cache_max_age=3600)

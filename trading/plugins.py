@@ -7,7 +7,7 @@ from . import hookspecs
 
 # the core's own transitions, then the built-in capabilities, which register like the sectors
 # so that the core never imports them
-CORE_PLUGINS = ("trading.services.opening", "trading.services.award", "trading.services.auction")
+CORE_PLUGINS = ("trading.services.opening", "trading.services.award", "trading.services.auction", "trading.bid_memo")
 DEFAULT_PLUGINS = ("experts", "monitoring")
 ENTRY_POINT_GROUP = "ggzy.plugins"
 

@@ -15,6 +15,7 @@ from pyramid.security import Allowed, Denied
 from pyramid.session import SignedCookieSessionFactory
 from sqlalchemy import bindparam, select
 
+from . import bid_memo
 from .models import AuthToken, User
 
 
@@ -189,12 +190,14 @@ def find_token(request):
         return None
     if not token or len(token) > 200:
         return False
-    row = _row(request, TOKEN_QUERY, {"digest": token_digest(token)})
+    digest = token_digest(token)
+    row = _row(request, TOKEN_QUERY, {"digest": digest})
     if row is None:
         return False
     *principal, token_id, revoked_at, expires_at, active = row
     if revoked_at is not None or expires_at <= request.clock.now() or not active:
         return False
+    request.environ[bid_memo.TOKEN] = (digest, expires_at)  # a refused live bid may be remembered with it
     return Principal(*principal, token_id)
 
 

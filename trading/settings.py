@@ -105,6 +105,8 @@ SPEC = {
     "ggzy.upload_max_bytes": ("104857600", _int(1)),
     "ggzy.invitation_minutes": ("30", _int(1, 24 * 60)),
     "ggzy.token_hours": ("12", _int(1, 24 * 365)),
+    # how long an app process answers a live bid below a minimum it has just refused from memory (trading/bid_memo.py)
+    "ggzy.bid_refusal_memo_ms": ("1000", _int(0, 10_000)),
     "ggzy.login_max_failures": ("5", _int(1, 100)),
     "ggzy.login_lock_minutes": ("15", _int(1, 24 * 60)),
     # argon2id for passwords: the OWASP minimum by default (19 MiB, 2 passes, 1 lane)

@@ -77,4 +77,5 @@ def database_down_factory(handler, registry):
 
 def includeme(config):
     config.add_tween("trading.tweens.query_check_factory", under="pyramid_tm.tm_tween_factory", over=EXCVIEW)
-    config.add_tween("trading.tweens.database_down_factory")
+    # above pyramid_tm, whose begin and commit are outside every view
+    config.add_tween("trading.tweens.database_down_factory", over="pyramid_tm.tm_tween_factory")

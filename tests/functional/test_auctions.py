@@ -7,8 +7,8 @@ from .auction_helpers import equity_body, land_auction_body, land_listing_body, 
 from .sealed import at, set_clock
 
 
-def bid(api, project, user, amount, status=201):
-    return api.post(lot_path(project) + "/auction/bids", {"amount": amount}, as_user=user, status=status)
+def bid(api, project, user, amount, status=201, **kw):
+    return api.post(lot_path(project) + "/auction/bids", {"amount": amount}, as_user=user, status=status, **kw)
 
 
 def state(api, project, user=None):

@@ -65,18 +65,16 @@ def state(request):
                                            403: "bid.not_qualified"})
 def bid(request):
     amount = Decimal(request.json_input["amount"])
-    looked = auction.quick_look(request, request.matchdict["project_id"], request.matchdict["lot_id"], amount)
-    if isinstance(looked, Conflict):
-        # answered, not raised: nothing was written, and the transaction then ends in COMMIT, which keeps the
-        # connection's prepared statements (psycopg drops them at a ROLLBACK); almost every bid of a storm ends here
-        return error_response(request, looked)
-    clear = looked == auction.CLEAR
-    project, lot = _lot(request, due=not clear)  # clear: nothing of the project was due
     try:
-        accepted, ends_at = auction.submit_bid(request, project, lot, amount, looked=clear)
+        done = auction.quick_bid(request, request.matchdict["project_id"], request.matchdict["lot_id"], amount)
+        if done is None:
+            project, lot = _lot(request)
+            done = auction.submit_bid(request, project, lot, amount)
     except Conflict as error:
-        # answered, not raised, as above: a refusal wrote nothing but, at most, the bidder's paddle (the lost bids
-        # of a storm end here); and the end this bid discovered is kept
+        # answered, not raised: a refusal wrote nothing but, at most, the bidder's paddle or the end this bid
+        # discovered, which are kept; and the transaction ends in COMMIT, which keeps the connection's prepared
+        # statements (psycopg drops them at a ROLLBACK). Almost every bid of a storm ends here.
         return error_response(request, error)
+    accepted, ends_at = done
     return {"seq": accepted.seq, "amount": auction.money(accepted.amount), "ends_at": auction.instant(ends_at),
             "paddle": accepted.paddle}

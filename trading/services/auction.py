@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, exists, func, select, update
 
-from .. import audit
+from .. import audit, bid_memo
 from ..errors import Conflict, Forbidden, NotFound
 from ..hookspecs import hookimpl
 from ..i18n import _, instant, local_text, money
@@ -108,7 +108,7 @@ def _accept(request, project, lot, state, phase, amount):
     paddle = paddle_for(request, lot.id, user.org_id)
     now = request.clock.now()
     state.seq += 1
-    bid = _new_bid(request, project, lot, state.seq, paddle, amount, now, phase)
+    bid = _new_bid(request, project.id, lot.id, state.seq, paddle, amount, now, phase)
     state.current = amount
     state.leader_org_id = user.org_id
     state.leader_paddle = paddle
@@ -159,26 +159,24 @@ def _round_over(state, now):
     return state.phase == "live" and state.ends_at is not None and now >= state.ends_at
 
 
-CLEAR = "clear"  # quick_look: every check before the locks passed
-
-
 @functools.cache
 def _look_query():
     """A lot's prices, its project's facts, its state, and the caller's standing, in one statement built once.
 
     Under a storm building the statement cost as much CPU as running it. ``org_id`` is the caller's organisation
-    (None for anonymous callers and staff); ``now`` decides whether anything of the project is due.
+    (None for anonymous callers and staff). ``next_due`` is the project's earliest pending deadline: something is
+    due when it has passed.
     """
     qualified = exists(select(Registration.id).join(RegistrationLot).where(
         RegistrationLot.lot_id == Lot.id, Registration.status == "qualified",
         Registration.org_id == bindparam("org_id")))
-    due = exists(select(Deadline.id).where(
-        Deadline.project_id == Project.id, Deadline.done_at.is_(None), Deadline.at <= bindparam("now")))
+    next_due = select(func.min(Deadline.at)).where(Deadline.project_id == Project.id, Deadline.done_at.is_(None))
     paddle = select(Paddle.number).where(Paddle.lot_id == Lot.id, Paddle.org_id == bindparam("org_id"))
     return (select(Project.method, Project.kind, Project.status, Project.params, Lot.start_price, Lot.increment,
                    Lot.reserve_price, AuctionState.phase, AuctionState.current, AuctionState.leader_org_id,
                    AuctionState.leader_paddle, AuctionState.seq, AuctionState.ends_at, AuctionState.result,
-                   AuctionState.result_reason, qualified.label("qualified"), due.label("due"),
+                   AuctionState.result_reason, qualified.label("qualified"),
+                   next_due.scalar_subquery().label("next_due"),
                    paddle.scalar_subquery().label("paddle"))
             .select_from(Lot).join(Project, Project.id == Lot.project_id)
             .join(AuctionState, AuctionState.lot_id == Lot.id)
@@ -191,9 +189,10 @@ def _look(request, project_id, lot_id, now):
     org_id = user.org_id if user is not None and user.role == "bidder" else None
     # plain columns, on the session's connection: the ORM's per-statement work would cost as much as the statement
     row = request.dbsession.connection().execute(
-        _look_query(), {"lot_id": lot_id, "project_id": project_id, "org_id": org_id, "now": now}).first()
+        _look_query(), {"lot_id": lot_id, "project_id": project_id, "org_id": org_id}).first()
     policy = request.registry.get("auction_policy_by_method", {}).get(row.method) if row is not None else None
-    if policy is None or row.kind != "auction" or row.status == "draft" or row.due:
+    if policy is None or row.kind != "auction" or row.status == "draft" or (
+            row.next_due is not None and row.next_due <= now):
         return None, None
     return row, policy
 
@@ -220,53 +219,103 @@ def quick_state(request, project_id, lot_id):
     return body
 
 
-def quick_look(request, project_id, lot_id, amount):
-    """A live bid judged on the committed state in one statement, before anything is loaded or locked.
+def _quick_look(request, project_id, lot_id, amount):
+    """A live bid judged on the committed state in one statement: (row, policy, refusal or None when clear).
 
+    (None, None, None) when anything needs the full path: 404s, phases, due deadlines, a bidder not qualified.
     A refusal writes nothing, so it needs no lock: judged on the committed state as read now, it is the answer
-    the bid would have had at this instant (the price only rises, an ended lot stays ended). Under contention
-    almost every bid is outbid before it arrives; those are answered here from one row and never queue for the
-    lot's locks that every accepted bid waits for. Returns the refusal to raise; ``CLEAR`` when the lot is live,
-    nothing of the project is due, the bidder is qualified and the amount would be accepted now (the bid is
-    judged again under the locks); None when anything else needs the full path (404s, phases, due deadlines).
+    the bid would have had at this instant (the price only rises, an ended lot stays ended).
     """
     user = request.identity
     if user is None or user.org_id is None:
-        return None
+        return None, None, None
     now = request.clock.now()
     row, policy = _look(request, project_id, lot_id, now)
     if row is None or row.status in ("terminated", "failed") or not row.qualified or row.phase != "live" \
             or _round_over(row, now):
-        return None
+        return None, None, None
     try:
         _check_live_bid(request, policy, row, row, amount)  # the row carries the lot's prices and the state
     except Conflict as refusal:
-        return refusal
-    return CLEAR
+        # nothing of the project falls due before next_due (the round's end among its deadlines)
+        bid_memo.remember_refusal(request, refusal, project_id, lot_id, user.org_id, row, policy, row.next_due)
+        return row, policy, refusal
+    return row, policy, None
 
 
 CAS_ATTEMPTS = 3
 
 
-def submit_bid(request, project, lot, amount, looked=False):
-    """A live bid; its own transaction decides, by the clock, whether the auction is still running.
+def quick_bid(request, project_id, lot_id, amount):
+    """A live bid judged and taken from one statement's row, before anything is loaded: the storm's path.
 
-    ``looked``: quick_look found it clear, so the checks before the state are not read again.
+    Under contention almost every bid is outbid before it arrives: the quick look refuses those from one row, and
+    they never queue for the lot's row that every accepted bid locks. A clear bid is taken at once by the
+    compare-and-swap of ``submit_bid`` on the ``seq`` the look read; one that loses the race (another bid took
+    that ``seq``) is looked at again, and is almost always refused then, without having loaded the project,
+    the lot or the state. Returns the accepted ``(bid, ends_at)``; raises the refusal; None when the full path
+    must judge the bid (``submit_bid``): anything the look cannot settle, a bidder without a paddle yet, or a
+    state that kept changing.
+    """
+    for _attempt in range(CAS_ATTEMPTS):
+        row, policy, refusal = _quick_look(request, project_id, lot_id, amount)
+        if refusal is not None:
+            raise refusal
+        if row is None or row.paddle is None:
+            return None
+        now = request.clock.now()
+        ends_at = max(row.ends_at, now + timedelta(seconds=policy.countdown(row.params)))
+        taken = _take(request, lot_id, row.seq, now, amount, row.paddle, ends_at)
+        if taken is not None:
+            return _accepted(request, project_id, lot_id, taken, row.paddle, amount, now, ends_at), ends_at
+    return None
 
-    The bid is judged on the committed state and then taken by a compare-and-swap on the state's ``seq``: one
-    UPDATE that matches only if no other bid was accepted since the state was read, the round is live and not
-    over. On PostgreSQL two such updates of one row queue on its lock; the second, once the first commits, no
-    longer matches and holds nothing, so outbid bids never queue behind each other. It reads the state again
-    and is judged again (almost always refused as too low now). Accepted amounts therefore rise strictly with
-    ``seq``, and of two equal bids exactly one is accepted. A bid that finds the round over ends it under the
-    locks, as the sweep does.
+
+def _take(request, lot_id, seq, now, amount, paddle, ends_at):
+    """The compare-and-swap: the state moves to ``seq + 1`` only if no bid took ``seq`` and the round is live.
+
+    On PostgreSQL two such updates of one row queue on its lock; the second, once the first commits, no longer
+    matches and holds nothing. Returns the new ``seq``, or None when the state had moved.
+    """
+    # the table's statement on the session's connection: the ORM's bulk update machinery cost more than running it
+    return request.dbsession.connection().execute(_take_statement(), {
+        "the_lot": lot_id, "seen_seq": seq, "now": now, "next_seq": seq + 1, "amount": amount,
+        "leader": request.identity.org_id, "paddle": paddle, "new_end": ends_at,
+    }).scalar_one_or_none()
+
+
+@functools.cache
+def _take_statement():
+    state = AuctionState.__table__
+    return (update(state)
+            .where(state.c.lot_id == bindparam("the_lot"), state.c.seq == bindparam("seen_seq"),
+                   state.c.phase == "live", state.c.ends_at > bindparam("now"))
+            .values(seq=bindparam("next_seq"), current=bindparam("amount"), leader_org_id=bindparam("leader"),
+                    leader_paddle=bindparam("paddle"), ends_at=bindparam("new_end"))
+            .returning(state.c.seq))
+
+
+def _accepted(request, project_id, lot_id, seq, paddle, amount, now, ends_at):
+    """The bid that took ``seq``: its row, the end deadline moved with the round, its audit event."""
+    bid = _new_bid(request, project_id, lot_id, seq, paddle, amount, now, "live")
+    request.dbsession.flush()
+    _follow_end(request, lot_id, ends_at)
+    _audit_bid(request, project_id, lot_id, bid, ends_at)
+    return bid
+
+
+def submit_bid(request, project, lot, amount):
+    """A live bid on the full path; its own transaction decides, by the clock, whether the auction is running.
+
+    The bid is judged on the committed state and then taken by the compare-and-swap on the state's ``seq``
+    (``_take``); one that lost the race reads the state again and is judged again (almost always refused as
+    too low now). Accepted amounts therefore rise strictly with ``seq``, and of two equal bids exactly one is
+    accepted. A bid that finds the round over ends it under the locks, as the sweep does.
     """
     _check_running(project)
     policy = policy_for(request, lot)
-    if not looked:
-        _check_qualified(request, lot)
-    org_id = request.identity.org_id
-    paddle = paddle_for(request, lot.id, org_id)
+    _check_qualified(request, lot)
+    paddle = paddle_for(request, lot.id, request.identity.org_id)
     countdown = timedelta(seconds=policy.countdown(project.params))
     for _attempt in range(CAS_ATTEMPTS):
         seen = fresh_state(request, lot.id)
@@ -275,44 +324,41 @@ def submit_bid(request, project, lot, amount, looked=False):
             break
         _check_live_bid(request, policy, lot, seen, amount)
         ends_at = max(seen.ends_at, now + countdown)
-        taken = request.dbsession.execute(
-            update(AuctionState)
-            .where(AuctionState.lot_id == lot.id, AuctionState.seq == seen.seq, AuctionState.phase == "live",
-                   AuctionState.ends_at > now)
-            .values(seq=seen.seq + 1, current=amount, leader_org_id=org_id, leader_paddle=paddle, ends_at=ends_at)
-            .returning(AuctionState.seq)
-            .execution_options(synchronize_session=False)
-        ).scalar_one_or_none()
+        taken = _take(request, lot.id, seen.seq, now, amount, paddle, ends_at)
         if taken is not None:
             request.dbsession.expire(seen)
-            bid = _new_bid(request, project, lot, taken, paddle, amount, now, "live")
-            request.dbsession.flush()
-            _follow_end(request, lot, ends_at)
-            _audit_bid(request, project, lot, bid, ends_at)
-            return bid, ends_at
+            return _accepted(request, project.id, lot.id, taken, paddle, amount, now, ends_at), ends_at
     return _bid_under_locks(request, project, lot, policy, amount)
 
 
-def _new_bid(request, project, lot, seq, paddle, amount, now, phase):
-    bid = AuctionBid(lot_id=lot.id, project_id=project.id, seq=seq, phase=phase, org_id=request.identity.org_id,
+def _new_bid(request, project_id, lot_id, seq, paddle, amount, now, phase):
+    bid = AuctionBid(lot_id=lot_id, project_id=project_id, seq=seq, phase=phase, org_id=request.identity.org_id,
                      paddle=paddle, amount=amount, at=now, ip=request.client_addr, device=request.client_device)
     request.dbsession.add(bid)
     return bid
 
 
-def _follow_end(request, lot, ends_at):
+def _follow_end(request, lot_id, ends_at):
     """Move the end deadline with the round, unless the sweep holds it: then the sweep finds the end moved."""
-    pending = select(Deadline.id).where(Deadline.name == END, Deadline.lot_id == lot.id, Deadline.done_at.is_(None))
-    if request.dbsession.get_bind().dialect.name == "postgresql":
+    connection = request.dbsession.connection()
+    connection.execute(_follow_end_statement(connection.dialect.name == "postgresql"),
+                       {"the_lot": lot_id, "new_end": ends_at})
+
+
+@functools.cache
+def _follow_end_statement(skip_locked):
+    deadlines = Deadline.__table__
+    pending = select(deadlines.c.id).where(deadlines.c.name == END, deadlines.c.lot_id == bindparam("the_lot"),
+                                           deadlines.c.done_at.is_(None))
+    if skip_locked:
         pending = pending.with_for_update(skip_locked=True)  # never wait for the sweep: it locks this row first
-    request.dbsession.execute(update(Deadline).where(Deadline.id.in_(pending.scalar_subquery()))
-                              .values(at=ends_at).execution_options(synchronize_session=False))
+    return update(deadlines).where(deadlines.c.id.in_(pending.scalar_subquery())).values(at=bindparam("new_end"))
 
 
-def _audit_bid(request, project, lot, bid, ends_at):
-    audit.record(request, "auction.bid", bid, {"lot_id": lot.id, "seq": bid.seq, "amount": bid.amount,
+def _audit_bid(request, project_id, lot_id, bid, ends_at):
+    audit.record(request, "auction.bid", bid, {"lot_id": lot_id, "seq": bid.seq, "amount": bid.amount,
                                                "paddle": bid.paddle, "org_id": bid.org_id, "ends_at": ends_at,
-                                               "device": bid.device}, project_id=project.id)
+                                               "device": bid.device}, project_id=project_id)
     scheduler = request.registry.get("scheduler")
     if scheduler is not None:
         scheduler.poke()
@@ -334,7 +380,7 @@ def _bid_under_locks(request, project, lot, policy, amount):
     if deadline is not None:
         deadline.at = state.ends_at
     request.dbsession.flush()
-    _audit_bid(request, project, lot, bid, state.ends_at)
+    _audit_bid(request, project.id, lot.id, bid, state.ends_at)
     return bid, state.ends_at
 
 
