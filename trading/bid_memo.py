@@ -1,7 +1,7 @@
 """The last second's too-low refusals of live bids, given again without the database.
 
 Under a storm almost every live bid is outbid before it arrives, and each refusal cost a transaction: the token's
-look-up and the lot's quick look (``services.auction.quick_look``). A bidder's next bid usually comes within a
+look-up and the lot's quick look (``services.auction.quick_bid``). A bidder's next bid usually comes within a
 second and is outbid again. Each app process therefore remembers, for at most ``ggzy.bid_refusal_memo_ms``
 (1,000 ms by default; 0 turns the memo off):
 
