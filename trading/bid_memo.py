@@ -12,6 +12,8 @@ second and is outbid again. Each app process therefore remembers, for at most ``
 
 A bid with that token on that lot, below the minimum that state names, is answered from memory with the same
 409 ``auction.too_low`` the full path would give, if it comes before either instant and within the memo's time.
+A bid it cannot answer while a bid of this process is being taken on the lot waits for that one to end (at most
+50 ms, before any transaction), and is looked at again.
 It rests on what the auction engine guarantees: while a lot is live its minimum only rises, so an amount below
 a minimum seen earlier is below the minimum now.
 
@@ -46,11 +48,14 @@ from .hookspecs import hookimpl
 MEMO = "bid_refusal_memo"  # the registry's key
 SINCE = "ggzy.bid_memo.since"  # environ: when the tween saw the bid, before anything was read
 TOKEN = "ggzy.bid_memo.token"  # environ: (digest, expires_at) of the request's valid bearer token
-PENDING = "ggzy.bid_memo.pending"  # session.info: what to forget again once the transaction commits
+PENDING = "ggzy.bid_memo.pending"
+TAKING = "ggzy.bid_memo.taking"  # session.info: the lots on which this transaction took a bid  # session.info: what to forget again once the transaction commits
 TOO_LOW = "auction.too_low"
 MAX_BODY = 256  # bytes: a bid's body is {"amount": "..."}
 MAX_BIDDERS = 50_000  # entries kept at most: past it the stale ones go, then all
 MAX_ANSWERS = 1_000  # responses kept at most (a few per lot and language are in use at any time)
+TAKING_WAIT = 0.05  # seconds a bid waits at most for a bid of this process being taken on its lot
+TAKING_STALE = 1.0  # seconds after which a bid being taken is not waited for (it would have ended by then)
 
 BID_PATH = re.compile(r"/api/v1/projects/([^/]+)/lots/([^/]+)/auction/bids")
 AMOUNT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,2})?")  # the bid view's schema (api/auctions.AMOUNT), matched whole
@@ -93,6 +98,8 @@ class BidRefusalMemo:
         self._cleared = 0.0  # when everything was last forgotten
         self._forgotten = {}  # (lot id, org id) -> when that bidder was last forgotten on that lot
         self._answers = {}  # a refusal's content and language -> (status, headers, body) of its response
+        self._taking = {}  # lot id -> (bids of this process being taken on it, when the last one began)
+        self._taken = threading.Condition(self._lock)
 
     def refusal(self, digest, project_id, lot_id, amount, now):
         """The too-low refusal the full path would give this bid now, or None when the full path must judge it."""
@@ -152,6 +159,34 @@ class BidRefusalMemo:
                 self._answers[key] = kept
         status, headers, body = kept
         return Response(body=body, status=status, headerlist=list(headers))
+
+    def taking(self, lot_id):
+        """A bid of this process took the lot's ``seq``; ``taken`` when its transaction ends, however it ends."""
+        with self._lock:
+            count, _began = self._taking.get(lot_id, (0, 0.0))
+            self._taking[lot_id] = (count + 1, time.monotonic())
+
+    def taken(self, lot_id):
+        with self._lock:
+            count, began = self._taking.pop(lot_id, (1, 0.0))
+            if count > 1:
+                self._taking[lot_id] = (count - 1, began)
+            self._taken.notify_all()
+
+    def wait_taken(self, lot_id):
+        """While a bid of this process is being taken on the lot, wait (at most TAKING_WAIT) for its end.
+
+        Most bids the memory cannot refuse arrive while another is being taken: they would pass the quick look,
+        lose the compare-and-swap to it on the lot's row, and be refused after a second look. Waiting here
+        instead, before any transaction, lets the memory refuse them once the bid commits and raises the
+        minimum. True if it waited. A bid taken longer ago than TAKING_STALE is not waited for.
+        """
+        taking = self._taking.get(lot_id)
+        if taking is None or time.monotonic() - taking[1] > TAKING_STALE:
+            return False
+        with self._lock:
+            self._taken.wait_for(lambda: lot_id not in self._taking, TAKING_WAIT)
+        return True
 
     def forget_all(self):
         with self._lock:
@@ -218,6 +253,22 @@ def _forget_at_commit(session):
             forget(*args)
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _taken_at_end(session, transaction):
+    """Committed (after the commit's forgets above), rolled back or closed by an abort: the bid is no longer taken."""
+    if transaction.parent is None and TAKING in session.info:
+        for memo, lot_id in session.info.pop(TAKING):
+            memo.taken(lot_id)
+
+
+def taking(request, lot_id):
+    """The request's transaction took a bid on the lot (``BidRefusalMemo.wait_taken``)."""
+    memo = get_memo(request.registry)
+    if memo is not None:
+        memo.taking(lot_id)
+        request.dbsession.info.setdefault(TAKING, []).append((memo, lot_id))
+
+
 # --- answering from memory -----------------------------------------------------------------------------
 
 
@@ -240,7 +291,11 @@ def _bid_in_memory(memo, request, match):
     from .security import token_digest
 
     project_id, lot_id = match.groups()
-    return memo.refusal(token_digest(token), project_id, lot_id, Decimal(data["amount"]), request.clock.now())
+    digest, amount = token_digest(token), Decimal(data["amount"])
+    refusal = memo.refusal(digest, project_id, lot_id, amount, request.clock.now())
+    if refusal is None and memo.wait_taken(lot_id):
+        refusal = memo.refusal(digest, project_id, lot_id, amount, request.clock.now())
+    return refusal
 
 
 def bid_memo_tween_factory(handler, registry):

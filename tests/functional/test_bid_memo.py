@@ -154,3 +154,21 @@ def test_another_process_hears_of_a_change_when_its_memo_runs_out(api, outbid, a
 def test_zero_milliseconds_turns_the_memo_off(app_settings):
     config = configure({**app_settings, "ggzy.bid_refusal_memo_ms": "0"})
     assert bid_memo.MEMO not in config.registry
+
+
+def test_a_bid_being_taken_is_taken_no_longer_once_its_transaction_ends(api, outbid, registry, monkeypatch):
+    """Committed or aborted, never left behind: a bid on the lot would wait for it."""
+    from trading.services import auction
+
+    memo = registry[bid_memo.MEMO]
+    lot_id = outbid["lots"][0]["id"]
+    bid(api, outbid, "bidder2", "10100000.00")
+    assert lot_id not in memo._taking
+
+    def broken(*_args):
+        raise RuntimeError("the audit trail failed")
+
+    monkeypatch.setattr(auction, "_audit_bid", broken)
+    api.post(f"projects/{outbid['id']}/lots/{lot_id}/auction/bids", {"amount": "10200000.00"}, as_user="bidder3",
+             status=500)
+    assert lot_id not in memo._taking

@@ -267,6 +267,7 @@ def quick_bid(request, project_id, lot_id, amount):
         ends_at = max(row.ends_at, now + timedelta(seconds=policy.countdown(row.params)))
         taken = _take(request, lot_id, row.seq, now, amount, row.paddle, ends_at)
         if taken is not None:
+            bid_memo.taking(request, lot_id)
             return _accepted(request, project_id, lot_id, taken, row.paddle, amount, now, ends_at), ends_at
     return None
 

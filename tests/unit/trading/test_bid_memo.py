@@ -1,4 +1,6 @@
 """The bid refusal memo on its own: what it answers, for how long, and what makes it forget."""
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from types import SimpleNamespace
@@ -159,3 +161,25 @@ def test_it_stays_bounded(monotonic, monkeypatch):
     assert len(memo._bidders) <= 10
     monotonic.at += 0.001
     assert refusal(memo, "1.00", digest="digest-24") is not None
+
+
+def test_a_bid_waits_for_one_being_taken_on_its_lot_until_it_ends(monotonic):
+    memo = bid_memo.BidRefusalMemo(1.0)
+    assert memo.wait_taken("l1") is False  # nothing being taken: no wait
+    memo.taking("l1")
+    threading.Timer(0.01, memo.taken, ["l1"]).start()
+    started = time.perf_counter()
+    assert memo.wait_taken("l1") is True
+    assert time.perf_counter() - started < bid_memo.TAKING_WAIT
+    assert memo.wait_taken("l1") is False and memo.wait_taken("l2") is False
+
+
+def test_the_wait_is_bounded_and_a_stale_taking_is_not_waited_for(monotonic):
+    memo = bid_memo.BidRefusalMemo(1.0)
+    memo.taking("l1")
+    started = time.perf_counter()
+    assert memo.wait_taken("l1") is True
+    assert bid_memo.TAKING_WAIT <= time.perf_counter() - started < 1.0
+    monotonic.at += bid_memo.TAKING_STALE + 0.1  # a transaction that never told its end
+    started = time.perf_counter()
+    assert memo.wait_taken("l1") is False and time.perf_counter() - started < 0.01
