@@ -12,10 +12,9 @@ second and is outbid again. Each app process therefore remembers, for at most ``
 
 A bid with that token on that lot, below the minimum that state names, is answered from memory with the same
 409 ``auction.too_low`` the full path would give, if it comes before either instant and within the memo's time.
-A bid it cannot answer while a bid of this process is being taken on the lot waits for that one to end (at most
-50 ms, before any transaction), and is looked at again.
 It rests on what the auction engine guarantees: while a lot is live its minimum only rises, so an amount below
-a minimum seen earlier is below the minimum now.
+a minimum seen earlier is below the minimum now. A bid it cannot answer while a bid of this process is being
+taken on the lot waits for that one to end (at most 50 ms, before any transaction), and is looked at again.
 
 What the memo never does: accept a bid, write anything, or tell anything that ``GET .../auction`` does not tell
 anyone (the current price and the increment). Anything else goes the full path: another phase, the leader's own
@@ -48,8 +47,8 @@ from .hookspecs import hookimpl
 MEMO = "bid_refusal_memo"  # the registry's key
 SINCE = "ggzy.bid_memo.since"  # environ: when the tween saw the bid, before anything was read
 TOKEN = "ggzy.bid_memo.token"  # environ: (digest, expires_at) of the request's valid bearer token
-PENDING = "ggzy.bid_memo.pending"
-TAKING = "ggzy.bid_memo.taking"  # session.info: the lots on which this transaction took a bid  # session.info: what to forget again once the transaction commits
+PENDING = "ggzy.bid_memo.pending"  # session.info: what to forget again once the transaction commits
+TAKING = "ggzy.bid_memo.taking"  # session.info: the lots on which this transaction took a bid
 TOO_LOW = "auction.too_low"
 MAX_BODY = 256  # bytes: a bid's body is {"amount": "..."}
 MAX_BIDDERS = 50_000  # entries kept at most: past it the stale ones go, then all
@@ -217,7 +216,6 @@ class BidRefusalMemo:
             self._bidders.clear()
         # a request older than this is long answered: its forgets no longer matter
         self._forgotten = {key: at for key, at in self._forgotten.items() if at >= seen - 600}
-
 
 
 def get_memo(registry):

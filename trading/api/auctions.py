@@ -12,13 +12,13 @@ AMOUNT = {"type": "object", "properties": {"amount": {"type": "string", "pattern
 HISTORY = {"after": "integer", "limit": "integer", "cursor": "string"}
 
 
-def _lot(request, due=True):
+def _lot(request):
     project = projects.get_project(request, request.matchdict["project_id"])
     if project.kind != "auction":
         from ..errors import NotFound
 
         raise NotFound()
-    if due and projects.apply_due(request, project.id):
+    if projects.apply_due(request, project.id):
         request.dbsession.refresh(project)
     return project, projects.get_lot(request, project, request.matchdict["lot_id"])
 
