@@ -5,6 +5,7 @@ from .errors import Conflict
 from .i18n import _, money
 
 DEFAULT_COUNTDOWN = 300
+AMOUNT_PATTERN = r"^[0-9]{1,16}(\.[0-9]{1,2})?$"  # a quote's or a bid's amount as the API takes it: a string
 
 
 class AuctionPolicy:

@@ -41,6 +41,7 @@ from pyramid.response import Response
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .auction import AMOUNT_PATTERN
 from .errors import Conflict
 from .hookspecs import hookimpl
 
@@ -56,8 +57,8 @@ MAX_ANSWERS = 1_000  # responses kept at most (a few per lot and language are in
 TAKING_WAIT = 0.05  # seconds a bid waits at most for a bid of this process being taken on its lot
 TAKING_STALE = 1.0  # seconds after which a bid being taken is not waited for (it would have ended by then)
 
-BID_PATH = re.compile(r"/api/v1/projects/([^/]+)/lots/([^/]+)/auction/bids")
-AMOUNT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,2})?")  # the bid view's schema (api/auctions.AMOUNT), matched whole
+BID_ROUTE = "api.lot.auction.bids"
+AMOUNT = re.compile(AMOUNT_PATTERN)  # the bid view's schema (api/auctions.AMOUNT)
 
 # audit actions that change nothing a remembered refusal rests on (tokens, users, registrations, projects, lots'
 # states, deadlines): every other action, a plugin's included, makes the memo forget everything
@@ -272,9 +273,10 @@ def taking(request, lot_id):
 
 def _bid_in_memory(memo, request, match):
     """The remembered refusal of this bid, or None: any doubt about the request is the full path's to answer."""
-    scheme, _sep, token = (request.environ.get("HTTP_AUTHORIZATION") or "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 200:
+    from .security import bearer_token, token_digest  # (security imports this module)
+
+    token = bearer_token(request)
+    if not token:
         return None
     if request.content_type != "application/json" or not 0 < (request.content_length or 0) <= MAX_BODY:
         return None
@@ -284,11 +286,9 @@ def _bid_in_memory(memo, request, match):
         return None
     if type(data) is not dict or len(data) != 1 or type(data.get("amount")) is not str:
         return None
-    if AMOUNT.fullmatch(data["amount"]) is None:
+    if AMOUNT.match(data["amount"]) is None:
         return None
-    from .security import token_digest
-
-    project_id, lot_id = match.groups()
+    project_id, lot_id = match["project_id"], match["lot_id"]
     digest, amount = token_digest(token), Decimal(data["amount"])
     refusal = memo.refusal(digest, project_id, lot_id, amount, request.clock.now())
     if refusal is None and memo.wait_taken(lot_id):
@@ -298,14 +298,20 @@ def _bid_in_memory(memo, request, match):
 
 def bid_memo_tween_factory(handler, registry):
     """Above the transaction: a remembered refusal costs no transaction, no session and no statement."""
+    from pyramid.interfaces import IRoutesMapper
+
     memo = get_memo(registry)
     if memo is None:
         return handler
+    route = registry.getUtility(IRoutesMapper).get_route(BID_ROUTE)  # its own matcher: the ids its view gets
 
     def bid_memo_tween(request):
         environ = request.environ
         if environ["REQUEST_METHOD"] == "POST" and not environ.get("QUERY_STRING"):
-            match = BID_PATH.fullmatch(environ.get("PATH_INFO", ""))
+            try:
+                match = route.match(request.path_info)
+            except UnicodeDecodeError:  # the router answers it
+                match = None
             if match is not None:
                 environ[SINCE] = time.monotonic()
                 refusal = _bid_in_memory(memo, request, match)

@@ -134,6 +134,15 @@ def issue_token(dbsession, user, now, hours):
     return token
 
 
+TOKEN_CHARS = 200  # longer than any token issue_token gives: refused without a look-up
+
+
+def bearer_token(request):
+    """The request's bearer token: None without an Authorization header, "" for one that cannot be a token."""
+    token = _bearer(request)
+    return "" if token and len(token) > TOKEN_CHARS else token
+
+
 def _bearer(request):
     header = request.headers.get("Authorization")
     if not header:
@@ -185,10 +194,10 @@ def _row(request, query, params):
 
 def find_token(request):
     """The principal named by the bearer token; None without one, False for a bad, expired or revoked one."""
-    token = _bearer(request)
+    token = bearer_token(request)
     if token is None:
         return None
-    if not token or len(token) > 200:
+    if not token:
         return False
     digest = token_digest(token)
     row = _row(request, TOKEN_QUERY, {"digest": digest})

@@ -1,13 +1,14 @@
 """Quotes and live auctions (API.md "Quotes and live auctions")."""
 from decimal import Decimal
 
+from ..auction import AMOUNT_PATTERN
 from ..errors import Conflict
 from ..security import Permission
 from ..services import auction, projects
 from . import api_view, page_limit
 from .errors import error_response
 
-AMOUNT = {"type": "object", "properties": {"amount": {"type": "string", "pattern": r"^[0-9]{1,16}(\.[0-9]{1,2})?$"}},
+AMOUNT = {"type": "object", "properties": {"amount": {"type": "string", "pattern": AMOUNT_PATTERN}},
           "required": ["amount"]}
 HISTORY = {"after": "integer", "limit": "integer", "cursor": "string"}
 
